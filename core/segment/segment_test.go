@@ -186,7 +186,7 @@ func TestMaskFromProbabilities(t *testing.T) {
 	}
 	// Specks far from the muscle must be removed by the post-processing.
 	prob[10*256+10], prob[230*256+240] = 0.95, 0.95
-	m, err := Mask(prob, Input{Place: image.Rect(0, 0, 256, 240), Field: field}, info, size)
+	m, err := Mask(prob, Input{Place: image.Rect(0, 0, 256, 240), Field: field}, info, size, DefaultPost())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,8 +202,8 @@ func TestMaskFromProbabilities(t *testing.T) {
 			}
 		}
 	}
-	// Radius 100 px at image scale, grown ≈ 2 px by the paper's erode 3 / dilate 5.
-	if want := math.Pi * 102 * 102; math.Abs(float64(n)-want) > 0.02*want {
+	// Radius 100 px at image scale; the default clean-up keeps the outline.
+	if want := math.Pi * 100 * 100; math.Abs(float64(n)-want) > 0.01*want {
 		t.Errorf("area %d, want ≈ %.0f", n, want)
 	}
 	if m.Pix[(30+200)*600+40+256] != 255 {
@@ -216,7 +216,7 @@ func BenchmarkPostProcessPanoramic(b *testing.B) {
 	m := discMask(w, h, 700, 400, 300)
 	k := math.Max(float64(h)/seedH, float64(w)/seedW)
 	for b.Loop() {
-		PostProcess(m, w, h, k)
+		PostProcess(m, w, h, k, DefaultPost())
 	}
 }
 
@@ -225,6 +225,25 @@ func BenchmarkPrepareSeed(b *testing.B) {
 	for b.Loop() {
 		if _, err := Prepare(g, g.Bounds(), info); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestPaperPostGrowsOutline(t *testing.T) {
+	const w, h = 512, 480
+	disc := discMask(w, h, 256, 240, 100)
+	tests := []struct {
+		name string
+		post Post
+		r    float64 // radius of the disc that comes out
+	}{
+		{"paper", PaperPost(), 102},
+		{"default", DefaultPost(), 100},
+	}
+	for _, tc := range tests {
+		got := float64(count(PostProcess(disc, w, h, 1, tc.post)))
+		if want := math.Pi * tc.r * tc.r; math.Abs(got-want) > 0.005*want {
+			t.Errorf("%s: area %.0f, want ≈ %.0f (radius %g)", tc.name, got, want, tc.r)
 		}
 	}
 }

@@ -1,0 +1,22 @@
+// Package models ships the default segmentation model inside the binary and
+// the wasm, so the product works offline with nothing downloaded from the
+// internet. models/train/ holds the code that made it.
+package models
+
+import _ "embed"
+
+// DefaultName is the shipped model's file stem.
+const DefaultName = "myoseg-unet-phantom-v1"
+
+//go:embed myoseg-unet-phantom-v1.onnx
+var defaultONNX []byte
+
+//go:embed myoseg-unet-phantom-v1.md
+var defaultCard []byte
+
+// Default returns the shipped model's name and ONNX bytes. The slice is
+// shared: callers must not modify it.
+func Default() (name string, data []byte) { return DefaultName, defaultONNX }
+
+// DefaultCard returns the shipped model's card (Markdown).
+func DefaultCard() []byte { return defaultCard }

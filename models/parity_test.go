@@ -1,0 +1,81 @@
+package models
+
+import (
+	"context"
+	"encoding/binary"
+	"math"
+	"os"
+	"testing"
+
+	"myoseg/core/engine"
+	"myoseg/core/model"
+)
+
+func readF32(t *testing.T, path string) []float32 {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b)%4 != 0 {
+		t.Fatalf("%s: %d bytes is not a whole number of float32", path, len(b))
+	}
+	out := make([]float32, len(b)/4)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return out
+}
+
+// The Go core running the shipped model through gorgonnx must reproduce
+// PyTorch's output on the exported fixture.
+func TestParityWithPyTorch(t *testing.T) {
+	name, data := Default()
+	m, err := model.Parse(name+".onnx", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Info.Name != DefaultName {
+		t.Errorf("metadata name %q, want %q", m.Info.Name, DefaultName)
+	}
+	in := readF32(t, name+".parity-input.f32")
+	want := readF32(t, name+".parity-output.f32")
+	if n := m.Info.InputH * m.Info.InputW; len(in) != n || len(want) != n {
+		t.Fatalf("fixture sizes %d, %d; model takes %d", len(in), len(want), n)
+	}
+	e, err := engine.NewGorgonnx(m, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.Infer(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var maxDiff float64
+	flips, fg := 0, 0
+	for i := range got {
+		maxDiff = math.Max(maxDiff, math.Abs(float64(got[i]-want[i])))
+		if (got[i] > m.Info.Threshold) != (want[i] > m.Info.Threshold) {
+			flips++
+		}
+		if want[i] > m.Info.Threshold {
+			fg++
+		}
+	}
+	if maxDiff > 1e-4 {
+		t.Errorf("max abs difference %g > 1e-4", maxDiff)
+	}
+	if flips != 0 {
+		t.Errorf("%d pixels change side of the threshold", flips)
+	}
+	if fg == 0 {
+		t.Error("fixture output has no muscle pixel: the fixture cannot test the mask")
+	}
+	t.Logf("max abs diff %g over %d values, %d muscle pixels", maxDiff, len(got), fg)
+}
+
+func TestCardIsShipped(t *testing.T) {
+	if len(DefaultCard()) < 200 {
+		t.Errorf("model card is %d bytes", len(DefaultCard()))
+	}
+}
