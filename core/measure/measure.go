@@ -14,7 +14,7 @@ import (
 type Result struct {
 	AreaPx      int
 	AreaCm2     float64 // 0 when uncalibrated
-	PerimeterPx float64 // length of the 0.5 iso-contour (marching squares), in pixel units
+	PerimeterPx float64 // length of the smoothed outline (see contourLength), in pixel units
 	PerimeterCm float64 // 0 when uncalibrated
 	EIMean      float64 // mean 8-bit grey value inside the mask; zeros count (anechoic tissue is tissue)
 	EISD        float64 // population standard deviation of those grey values
@@ -55,43 +55,115 @@ func Mask(g, mask *image.Gray, cal calib.Calibration) (Result, error) {
 	// Integer sums keep the variance exact; the subtraction is then safe.
 	r.EISD = math.Sqrt(math.Max(0, float64(sumSq)/n-r.EIMean*r.EIMean))
 	r.BBox = image.Rect(minX, minY, maxX+1, maxY+1)
-	r.PerimeterPx = contourLength(mask, r.BBox, 1, 1)
+	var cm float64
+	r.PerimeterPx, cm = contourLength(mask, r.BBox, cal.CmPerPxX, cal.CmPerPxY)
 	if cal.Known() {
 		r.AreaCm2 = n * cal.CmPerPxX * cal.CmPerPxY
-		r.PerimeterCm = contourLength(mask, r.BBox, cal.CmPerPxX, cal.CmPerPxY)
+		r.PerimeterCm = cm
 	}
 	return r, nil
 }
 
-// contourLength is the length of the mask's boundary traced by marching
-// squares at the 0.5 level between pixel centres, with pixels sx wide and
-// sy tall. It approximates a smooth outline far better than counting pixel
-// edges, which overestimates a disc's perimeter by 4/π.
-func contourLength(mask *image.Gray, bbox image.Rectangle, sx, sy float64) float64 {
-	on := func(x, y int) int {
-		if !(image.Point{x, y}.In(bbox)) || mask.Pix[mask.PixOffset(x, y)] == 0 {
+// contourLength is the length of the mask's outline in pixels and, with
+// pixels sx wide and sy tall, in physical units: the 0.5 iso-line of the mask smoothed by a Gaussian (σ = 1
+// px), traced by marching squares with linear interpolation. Tracing the
+// raw pixel staircase instead overestimates a disc's perimeter by about
+// 6 % (45° cuts) or 4/π (pixel edges).
+func contourLength(mask *image.Gray, bbox image.Rectangle, sx, sy float64) (px, phys float64) {
+	const radius = 3 // kernel half-width: 3σ
+	r := bbox.Inset(-radius - 1)
+	w, h := r.Dx(), r.Dy()
+	kernel := make([]float64, 2*radius+1)
+	var ksum float64
+	for i := range kernel {
+		d := float64(i - radius)
+		kernel[i] = math.Exp(-d * d / 2)
+		ksum += kernel[i]
+	}
+	for i := range kernel {
+		kernel[i] /= ksum
+	}
+	b := mask.Bounds()
+	on := func(x, y int) float64 {
+		if !(image.Point{x, y}.In(b)) || mask.Pix[mask.PixOffset(x, y)] == 0 {
 			return 0
 		}
 		return 1
 	}
-	diag := math.Hypot(sx/2, sy/2)
-	var total float64
-	// Cells span one pixel beyond the box on every side so the contour closes.
-	for y := bbox.Min.Y - 1; y < bbox.Max.Y; y++ {
-		for x := bbox.Min.X - 1; x < bbox.Max.X; x++ {
-			code := on(x, y) | on(x+1, y)<<1 | on(x+1, y+1)<<2 | on(x, y+1)<<3
-			switch code {
-			case 0, 15:
-			case 1, 2, 4, 8, 14, 13, 11, 7: // one corner differs: a cut across it
-				total += diag
-			case 3, 12: // top or bottom pair set: a horizontal line
-				total += sx
-			case 6, 9: // left or right pair set: a vertical line
-				total += sy
-			case 5, 10: // saddle: two corner cuts
-				total += 2 * diag
+	// Separable blur: rows, then columns.
+	tmp := make([]float64, w*h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			var acc float64
+			for k, kv := range kernel {
+				acc += kv * on(r.Min.X+x+k-radius, r.Min.Y+y)
+			}
+			tmp[y*w+x] = acc
+		}
+	}
+	f := make([]float64, w*h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			var acc float64
+			for k, kv := range kernel {
+				if yy := y + k - radius; yy >= 0 && yy < h {
+					acc += kv * tmp[yy*w+x]
+				}
+			}
+			f[y*w+x] = acc
+		}
+	}
+	// Crossing point on the edge from corner value a to b, as a fraction.
+	cross := func(a, b float64) float64 { return (0.5 - a) / (b - a) }
+	seg := func(x0, y0, x1, y1 float64) {
+		px += math.Hypot(x1-x0, y1-y0)
+		phys += math.Hypot((x1-x0)*sx, (y1-y0)*sy)
+	}
+	for y := 0; y < h-1; y++ {
+		for x := 0; x < w-1; x++ {
+			a, bb := f[y*w+x], f[y*w+x+1]        // top-left, top-right
+			c, d := f[(y+1)*w+x+1], f[(y+1)*w+x] // bottom-right, bottom-left
+			code := 0
+			for i, v := range [4]float64{a, bb, c, d} {
+				if v > 0.5 {
+					code |= 1 << i
+				}
+			}
+			if code == 0 || code == 15 {
+				continue
+			}
+			// Crossings on the four edges (only used where the edge is cut).
+			top := [2]float64{cross(a, bb), 0}
+			right := [2]float64{1, cross(bb, c)}
+			bottom := [2]float64{cross(d, c), 1}
+			left := [2]float64{0, cross(a, d)}
+			var pts [][2]float64
+			if (code&1 != 0) != (code&2 != 0) {
+				pts = append(pts, top)
+			}
+			if (code&2 != 0) != (code&4 != 0) {
+				pts = append(pts, right)
+			}
+			if (code&4 != 0) != (code&8 != 0) {
+				pts = append(pts, bottom)
+			}
+			if (code&8 != 0) != (code&1 != 0) {
+				pts = append(pts, left)
+			}
+			if len(pts) == 2 {
+				seg(pts[0][0], pts[0][1], pts[1][0], pts[1][1])
+				continue
+			}
+			// Saddle (4 crossings: top, right, bottom, left): pair them by
+			// the cell centre's value.
+			if (code == 5) == ((a+bb+c+d)/4 > 0.5) {
+				seg(top[0], top[1], right[0], right[1])
+				seg(bottom[0], bottom[1], left[0], left[1])
+			} else {
+				seg(top[0], top[1], left[0], left[1])
+				seg(bottom[0], bottom[1], right[0], right[1])
 			}
 		}
 	}
-	return total
+	return px, phys
 }

@@ -45,14 +45,14 @@ func TestDisc(t *testing.T) {
 		if math.Abs(got.AreaCm2-float64(got.AreaPx)*0.0002) > 1e-12 {
 			t.Errorf("r=%g: area %g cm², want %g", r, got.AreaCm2, float64(got.AreaPx)*0.0002)
 		}
-		if p := 2 * math.Pi * r; math.Abs(got.PerimeterPx-p)/p > 0.02 {
+		if p := 2 * math.Pi * r; math.Abs(got.PerimeterPx-p)/p > 0.01 {
 			t.Errorf("r=%g: perimeter %.2f px, want %.2f", r, got.PerimeterPx, p)
 		}
 		// Ellipse perimeter with semi-axes 0.01r and 0.02r cm (Ramanujan).
 		a, bb := 0.01*r, 0.02*r
 		h := (a - bb) * (a - bb) / ((a + bb) * (a + bb))
 		pe := math.Pi * (a + bb) * (1 + 3*h/(10+math.Sqrt(4-3*h)))
-		if math.Abs(got.PerimeterCm-pe)/pe > 0.02 {
+		if math.Abs(got.PerimeterCm-pe)/pe > 0.01 {
 			t.Errorf("r=%g: perimeter %.4f cm, want %.4f", r, got.PerimeterCm, pe)
 		}
 		var sum, sq, n float64
@@ -96,10 +96,9 @@ func TestConstantGreyAndSquare(t *testing.T) {
 	if got.AreaPx != 800 || got.EIMean != 77 || got.EISD != 0 || got.AreaCm2 != 0 || got.PerimeterCm != 0 {
 		t.Errorf("got %+v", got)
 	}
-	// The 0.5 contour of a 40×20 block runs through the border pixel centres
-	// with cut corners: 2·(39+19) − 4·1 + 4·√0.5.
-	want := 2*(39.0+19.0) - 4 + 4*math.Sqrt(0.5)
-	if math.Abs(got.PerimeterPx-want) > 1e-9 {
+	// A 40×20 block's outline is 120 px; smoothing rounds its four right-angle
+	// corners (a muscle has none), which costs about 3 px.
+	if want := 120.0; got.PerimeterPx > want || got.PerimeterPx < 0.96*want {
 		t.Errorf("perimeter %g, want %g", got.PerimeterPx, want)
 	}
 }
