@@ -83,7 +83,7 @@ func (s *Segmenter) Run(ctx context.Context, req Request) (*Result, error) {
 	t.Decode = time.Since(start)
 
 	start = time.Now()
-	fieldRect := FieldOf(img)
+	fieldRect, fieldMask := FieldOf(img)
 	in, err := segment.Prepare(img.Gray, fieldRect, s.model.Info)
 	if err != nil {
 		return nil, fmt.Errorf("%s: prepare: %w", req.Name, err)
@@ -102,6 +102,15 @@ func (s *Segmenter) Run(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: post-processing: %w", req.Name, err)
 	}
+	if fieldMask != nil {
+		// A curved field's rectangle has corners of screen (scale lines,
+		// labels); they never belong to the muscle.
+		for i, v := range fieldMask.Pix {
+			if v == 0 {
+				mask.Pix[i] = 0
+			}
+		}
+	}
 	t.Post = time.Since(start)
 
 	res := &Result{Image: img, Field: in.Field, Mask: mask, Prob: prob, req: req}
@@ -115,8 +124,10 @@ func (s *Segmenter) Run(ctx context.Context, req Request) (*Result, error) {
 }
 
 // FieldOf is the ultrasound field: the DICOM tissue region when the file
-// has one (the scanner says where the image is), else detected from pixels.
-func FieldOf(img *decode.Image) image.Rectangle {
+// has one (the scanner says where the image is), else detected from the
+// pixels, with a per-pixel mask of the field (nil when the rectangle is
+// the field, as for DICOM regions).
+func FieldOf(img *decode.Image) (image.Rectangle, *image.Gray) {
 	if img.DICOM != nil {
 		var best image.Rectangle
 		for _, r := range img.DICOM.Regions {
@@ -127,10 +138,14 @@ func FieldOf(img *decode.Image) image.Rectangle {
 			}
 		}
 		if !best.Empty() {
-			return best
+			return best, nil
 		}
 	}
-	return field.Detect(img.Gray)
+	found, mask := field.FindMask(img.Gray)
+	if !found.Found {
+		return found.Rect, nil // the whole image: nothing to mask out
+	}
+	return found.Rect, mask
 }
 
 // Remeasure builds the record for another mask on the same image, e.g. a
