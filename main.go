@@ -22,6 +22,9 @@ func commands() []command {
 		{"serve", "serve the web app (default)", runServe},
 		{"segment", "segment and measure image files", runSegment},
 		{"phantom", "write synthetic muscle ultrasound in the seed dataset's layout", runPhantom},
+		{"batch", "segment many images or a dataset: resumable, sharded (--shard i/n)", runBatch},
+		{"merge", "combine the outputs of batch shards into one results file", runMerge},
+		{"eval", "score segmentations against expert masks and write the paper's analysis", runEval},
 	}
 }
 

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"myoseg/core/calib"
+	"myoseg/core/dataset"
+	"myoseg/core/eval"
+	"myoseg/core/eval/report"
+	"myoseg/core/pipeline"
+)
+
+// modelPredictor runs the segmentation model for eval.
+type modelPredictor struct {
+	seg  *pipeline.Segmenter
+	user calib.User
+}
+
+func (p modelPredictor) Predict(ctx context.Context, name string, data []byte) (*image.Gray, error) {
+	res, err := p.seg.Run(ctx, pipeline.Request{Name: name, Data: data, User: p.user})
+	if err != nil {
+		return nil, err
+	}
+	return res.Mask, nil
+}
+
+// runEval scores segmentations against expert masks and writes the report.
+func runEval(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", "", "dataset folder in the seed layout: {BB,GM,TA}/{Healthy,Pathological}/{Images,Masks}, characteristics.csv or .xlsx (required)")
+	pred := fs.String("pred", "", "folder of automatic masks made elsewhere, at the dataset's relative paths: PRED/BB/Healthy/Masks/NAME.png or PRED/BB/Healthy/NAME.png (default: run the model)")
+	out := fs.String("out", "", "report folder (created): report.md, report.html, per_image.csv, per_subject.csv, plots/*.png (required)")
+	cmPerPx := fs.Float64("cm-per-px", 0, "calibration for images that carry none (PNG): cm per pixel; CSA then in cm², distances in mm")
+	depthCm := fs.Float64("depth-cm", 0, "calibration for images that carry none: depth of the ultrasound field in cm")
+	workers := fs.Int("workers", 2, "images scored at once (with the model: one graph each)")
+	modelPath := fs.String("model", "", "ONNX model file when --pred is not given (default: the embedded model)")
+	sexOne := fs.String("sex-one", "M", "what a sex code of 1 means in characteristics tables (M or F; 0 and 2 mean the other); the seed data's coding is undocumented, 1 = male is a guess")
+	quiet := fs.Bool("quiet", false, "no progress lines")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: myoseg eval --data DIR [--pred DIR] --out REPORT_DIR [flags]")
+		fmt.Fprintln(stderr, "Scores automatic masks (from --pred, or the model) against the expert masks in DIR and writes the seed paper's analysis.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *data == "" || *out == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return 2
+	}
+	fail := func(code int, format string, a ...any) int {
+		fmt.Fprintf(stderr, "myoseg eval: "+format+"\n", a...)
+		return code
+	}
+	switch strings.ToUpper(*sexOne) {
+	case "M", "F":
+	default:
+		return fail(2, "--sex-one must be M or F, got %q", *sexOne)
+	}
+	user := calib.User{CmPerPx: *cmPerPx, DepthCm: *depthCm}
+	if _, err := calib.FromUser(user, image.Rect(0, 0, 1, 1)); err != nil {
+		return fail(2, "%v", err)
+	}
+	if st, err := os.Stat(*data); err != nil || !st.IsDir() {
+		return fail(2, "--data %s: not a folder", *data)
+	}
+	if inside(*out, *data) || (*pred != "" && inside(*out, *pred)) {
+		return fail(2, "--out %s lies inside an input folder: choose a folder outside the data", *out)
+	}
+
+	dataFS := os.DirFS(*data)
+	ds, err := dataset.Read(dataFS, dataset.Options{SexOne: strings.ToUpper(*sexOne)})
+	if err != nil {
+		return fail(1, "%v", err)
+	}
+	opt := eval.Options{User: user, Workers: *workers}
+	meta := report.Meta{Data: *data, Command: "myoseg eval " + strings.Join(args, " ")}
+	if *pred != "" {
+		if st, err := os.Stat(*pred); err != nil || !st.IsDir() {
+			return fail(2, "--pred %s: not a folder", *pred)
+		}
+		opt.Pred = os.DirFS(*pred)
+		meta.Pred = *pred
+	} else {
+		seg, err := loadSegmenter(*modelPath, max(1, *workers))
+		if err != nil {
+			return fail(1, "%v", err)
+		}
+		opt.Predictor = modelPredictor{seg: seg, user: user}
+		info := seg.Model()
+		meta.Pred = info.Name
+		if info.Warning != "" {
+			meta.Notes = append(meta.Notes, "Model warning: "+info.Warning)
+		}
+	}
+	if !*quiet {
+		step := max(1, len(ds.Items)/20)
+		opt.Progress = func(done, total int, _ dataset.Item) {
+			if done%step == 0 || done == total {
+				fmt.Fprintf(stderr, "eval: %d/%d images\n", done, total)
+			}
+		}
+	}
+	rep, err := eval.Evaluate(context.Background(), dataFS, ds, opt)
+	if err != nil {
+		return fail(1, "%v", err)
+	}
+	files, err := report.Build(rep, meta)
+	if err != nil {
+		return fail(1, "%v", err)
+	}
+	for _, f := range files {
+		p := filepath.Join(*out, filepath.FromSlash(f.Name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return fail(1, "%v", err)
+		}
+		if err := writeFileAtomic(p, f.Data); err != nil {
+			return fail(1, "%v", err)
+		}
+	}
+	printEvalSummary(stdout, rep, *out)
+	return 0
+}
+
+// inside reports whether path is dir or lies under it.
+func inside(path, dir string) bool {
+	p, err1 := filepath.Abs(path)
+	d, err2 := filepath.Abs(dir)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+func printEvalSummary(w io.Writer, rep *eval.Report, out string) {
+	scored, problems := 0, 0
+	for _, r := range rep.Images {
+		if r.Scored() {
+			scored++
+		}
+		if len(r.Problems) > 0 {
+			problems++
+		}
+	}
+	fmt.Fprintf(w, "images: %d, scored: %d, with problems: %d\n", len(rep.Images), scored, problems)
+	for _, g := range rep.Groups {
+		if g.Muscle != "" || g.Group != "" {
+			continue
+		}
+		for _, s := range g.Summaries {
+			switch s.Metric.Key {
+			case "precision", "recall", "dice":
+				if s.N > 1 {
+					fmt.Fprintf(w, "%-10s %.3f ± %.3f (n = %d)\n", s.Metric.Label, s.Mean, s.SD, s.N)
+				}
+			}
+		}
+		if g.EI.Pearson.OK() {
+			fmt.Fprintf(w, "EI r       %.3f (n = %d)\n", g.EI.Pearson.Value.R, g.EI.Pearson.Value.N)
+		}
+		if g.Z.ICC.OK() {
+			v := g.Z.ICC.Value
+			fmt.Fprintf(w, "z ICC(A,1) %.3f [%.3f, %.3f] (n = %d)\n", v.Value, v.Low, v.High, v.N)
+		}
+	}
+	fmt.Fprintf(w, "report: %s\n", filepath.Join(out, "report.html"))
+}
