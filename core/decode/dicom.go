@@ -26,6 +26,7 @@ const (
 	tsExplicitLE   = "1.2.840.10008.1.2.1"
 	tsJPEGBaseline = "1.2.840.10008.1.2.4.50"
 	tsJPEGExtended = "1.2.840.10008.1.2.4.51" // process 2 (8-bit) is read; 12-bit process 4 is refused by image/jpeg
+	tsRLE          = "1.2.840.10008.1.2.5"    // RLE Lossless: common on ultrasound scanners
 )
 
 // Tags, as group<<16 | element.
@@ -273,6 +274,7 @@ type dicomHeader struct {
 	hasRows, hasCols, hasBits, hasSpp            bool
 	frames                                       int // 0 when Number of Frames is absent
 	photometric                                  string
+	rle                                          bool // RLE Lossless transfer syntax
 	pixel                                        *element
 	info                                         DICOMInfo
 }
@@ -297,13 +299,15 @@ func decodeDICOM(data []byte, start, frame int, limit int64) (*Image, error) {
 			p += n + int(vl)
 		}
 	}
-	encapsulated := false
+	encapsulated, rle := false, false
 	switch ts := info.TransferSyntax; ts {
 	case tsImplicitLE:
 		explicit = false
 	case tsExplicitLE:
 	case tsJPEGBaseline, tsJPEGExtended:
 		encapsulated = true
+	case tsRLE:
+		encapsulated, rle = true, true
 	case "":
 		// No transfer syntax (a bare dataset, or meta without it): little
 		// endian, explicit if the first element carries a VR.
@@ -313,11 +317,11 @@ func decodeDICOM(data []byte, start, frame int, limit int64) (*Image, error) {
 		if u, err := uid.Lookup(ts); err == nil {
 			name = u.Name
 		}
-		return nil, fail(ErrUnsupported, nil, "DICOM transfer syntax %s (%s) is not supported; readable: Implicit VR Little Endian, Explicit VR Little Endian, JPEG Baseline (%s)",
-			ts, name, tsJPEGBaseline)
+		return nil, fail(ErrUnsupported, nil, "DICOM transfer syntax %s (%s) is not supported; readable: Implicit VR Little Endian, Explicit VR Little Endian, JPEG Baseline (%s), RLE Lossless (%s)",
+			ts, name, tsJPEGBaseline, tsRLE)
 	}
 
-	h := dicomHeader{info: info}
+	h := dicomHeader{info: info, rle: rle}
 	_, err := w.elements(p, len(data), explicit, 0, false, func(el element) (bool, error) {
 		return h.visit(&w, el)
 	})
@@ -510,9 +514,9 @@ func (h *dicomHeader) image(w *walker, encapsulated bool, frame int, limit int64
 	}
 	switch {
 	case h.bitsAlloc == 8:
-	case h.bitsAlloc == 16 && h.photometric == "MONOCHROME2" && !encapsulated:
+	case h.bitsAlloc == 16 && h.photometric == "MONOCHROME2" && (!encapsulated || h.rle):
 	default:
-		return nil, fail(ErrUnsupported, nil, "%d bits allocated with %s is not supported (readable: 8 bits; 16 bits for native MONOCHROME2)", h.bitsAlloc, h.photometric)
+		return nil, fail(ErrUnsupported, nil, "%d bits allocated with %s is not supported (readable: 8 bits; 16 bits for native or RLE MONOCHROME2)", h.bitsAlloc, h.photometric)
 	}
 	h.info.Photometric, h.info.BitsAllocated = h.photometric, h.bitsAlloc
 
@@ -522,7 +526,11 @@ func (h *dicomHeader) image(w *walker, encapsulated bool, frame int, limit int64
 		if !h.pixel.undefined {
 			return nil, fail(ErrCorrupt, nil, "transfer syntax %s is encapsulated but Pixel Data has a defined length", h.info.TransferSyntax)
 		}
-		g, err = h.jpegFrame(w, frames, frame, limit)
+		if h.rle {
+			g, err = h.rleFrame(w, frames, frame)
+		} else {
+			g, err = h.jpegFrame(w, frames, frame, limit)
+		}
 	} else {
 		if h.pixel.undefined {
 			return nil, fail(ErrCorrupt, nil, "Pixel Data is encapsulated (undefined length) but the transfer syntax is native")
@@ -635,11 +643,11 @@ func (w *walker) fragments(el *element, fn func(i int, f fragment)) (bot []byte,
 	return bot, nil
 }
 
-// jpegFrame finds frame k among the JPEG fragments and decodes it. Frames
-// are told apart by the Basic Offset Table when it is valid, else one
-// fragment per frame when the counts match, else by fragments that start a
-// JPEG stream (FF D8).
-func (h *dicomHeader) jpegFrame(w *walker, frames, k int, limit int64) (*image.Gray, error) {
+// frameStream returns the bytes of encapsulated frame k. Frames are told
+// apart by the Basic Offset Table when it is valid, else one fragment per
+// frame when the counts match, else (JPEG) by fragments that start a JPEG
+// stream (FF D8).
+func (h *dicomHeader) frameStream(w *walker, frames, k int) ([]byte, error) {
 	nfrag, soi, total, firstSOI := 0, 0, 0, false
 	bot, err := w.fragments(h.pixel, func(i int, f fragment) {
 		nfrag++
@@ -653,7 +661,7 @@ func (h *dicomHeader) jpegFrame(w *walker, frames, k int, limit int64) (*image.G
 		return nil, err
 	}
 	if nfrag == 0 {
-		return nil, fail(ErrCorrupt, nil, "encapsulated Pixel Data holds no JPEG fragments")
+		return nil, fail(ErrCorrupt, nil, "encapsulated Pixel Data holds no fragments")
 	}
 	// which reports whether fragment i (with BOT offset rel, SOI flag) belongs to frame k.
 	var which func(i int, f fragment, startsJPEG bool) bool
@@ -683,7 +691,7 @@ func (h *dicomHeader) jpegFrame(w *walker, frames, k int, limit int64) (*image.G
 			return seen == k
 		}
 	default:
-		return nil, fail(ErrCorrupt, nil, "cannot tell %d frames apart among %d JPEG fragments (%d JPEG starts, no usable Basic Offset Table)", frames, nfrag, soi)
+		return nil, fail(ErrCorrupt, nil, "cannot tell %d frames apart among %d fragments (%d JPEG starts, no usable Basic Offset Table)", frames, nfrag, soi)
 	}
 	var parts [][]byte
 	if _, err := w.fragments(h.pixel, func(i int, f fragment) {
@@ -695,11 +703,19 @@ func (h *dicomHeader) jpegFrame(w *walker, frames, k int, limit int64) (*image.G
 		return nil, err
 	}
 	if len(parts) == 0 {
-		return nil, fail(ErrCorrupt, nil, "frame %d has no JPEG data", k)
+		return nil, fail(ErrCorrupt, nil, "frame %d has no data", k)
 	}
-	stream := parts[0]
-	if len(parts) > 1 {
-		stream = bytes.Join(parts, nil)
+	if len(parts) == 1 {
+		return parts[0], nil
+	}
+	return bytes.Join(parts, nil), nil
+}
+
+// jpegFrame decodes encapsulated JPEG frame k.
+func (h *dicomHeader) jpegFrame(w *walker, frames, k int, limit int64) (*image.Gray, error) {
+	stream, err := h.frameStream(w, frames, k)
+	if err != nil {
+		return nil, err
 	}
 	var cfg image.Config
 	if err := guard("JPEG decoder", func() (e error) { cfg, e = jpeg.DecodeConfig(bytes.NewReader(stream)); return e }); err != nil {
@@ -716,4 +732,91 @@ func (h *dicomHeader) jpegFrame(w *walker, frames, k int, limit int64) (*image.G
 		return nil, classify(err, "reading the JPEG pixels of frame %d", k)
 	}
 	return toGray(m), nil
+}
+
+// rleFrame decodes RLE Lossless frame k (PS3.5 Annex G): a 64-byte header
+// (segment count, 15 offsets), then one PackBits segment per byte plane,
+// most significant byte first, colour planes R, G, B (or Y, Cb, Cr).
+func (h *dicomHeader) rleFrame(w *walker, frames, k int) (*image.Gray, error) {
+	if h.photometric == "YBR_FULL_422" {
+		return nil, fail(ErrCorrupt, nil, "RLE Lossless cannot hold YBR_FULL_422 (the standard uses YBR_FULL)")
+	}
+	stream, err := h.frameStream(w, frames, k)
+	if err != nil {
+		return nil, err
+	}
+	if len(stream) < 64 {
+		return nil, fail(ErrCorrupt, nil, "RLE frame %d is %d bytes, shorter than its 64-byte header", k, len(stream))
+	}
+	bytesPer := h.bitsAlloc / 8
+	want := h.spp * bytesPer
+	if n := int(binary.LittleEndian.Uint32(stream)); n != want {
+		return nil, fail(ErrCorrupt, nil, "RLE frame %d has %d segments; %s at %d bits needs %d", k, n, h.photometric, h.bitsAlloc, want)
+	}
+	offsets := make([]int, want+1)
+	for i := 0; i < want; i++ {
+		offsets[i] = int(binary.LittleEndian.Uint32(stream[4+4*i:]))
+		if offsets[i] < 64 || offsets[i] >= len(stream) || (i > 0 && offsets[i] <= offsets[i-1]) {
+			return nil, fail(ErrCorrupt, nil, "RLE frame %d: segment %d offset %d is out of order or outside the frame's %d bytes", k, i, offsets[i], len(stream))
+		}
+	}
+	offsets[want] = len(stream)
+	n := h.rows * h.cols
+	// Only the most significant plane of each sample is kept (v >> 8 for
+	// 16-bit), so the others are not decoded.
+	planes := make([][]byte, h.spp)
+	for c := range planes {
+		seg := c * bytesPer
+		planes[c] = make([]byte, n)
+		if err := unpackBits(stream[offsets[seg]:offsets[seg+1]], planes[c]); err != nil {
+			return nil, fail(ErrCorrupt, err, "RLE frame %d, segment %d", k, seg)
+		}
+	}
+	g := image.NewGray(image.Rect(0, 0, h.cols, h.rows))
+	switch h.photometric {
+	case "MONOCHROME2":
+		copy(g.Pix, planes[0])
+	case "YBR_FULL":
+		for i := range g.Pix {
+			g.Pix[i] = yccGrey(planes[0][i], planes[1][i], planes[2][i])
+		}
+	default: // RGB
+		for i := range g.Pix {
+			g.Pix[i] = luma(planes[0][i], planes[1][i], planes[2][i])
+		}
+	}
+	return g, nil
+}
+
+// unpackBits fills dst from a PackBits segment: a header byte n in 0..127
+// copies n+1 literal bytes, −127..−1 repeats the next byte 1−n times, −128
+// is a no-op. Output beyond dst (encoder padding) is ignored; a segment
+// that runs out first is corrupt.
+func unpackBits(src, dst []byte) error {
+	o := 0
+	for i := 0; o < len(dst) && i < len(src); {
+		n := int(int8(src[i]))
+		i++
+		switch {
+		case n >= 0:
+			if i+n+1 > len(src) {
+				return fmt.Errorf("literal run of %d bytes past the segment's end", n+1)
+			}
+			o += copy(dst[o:], src[i:i+n+1])
+			i += n + 1
+		case n != -128:
+			if i >= len(src) {
+				return fmt.Errorf("repeat run without its byte")
+			}
+			for r := 0; r < 1-n && o < len(dst); r++ {
+				dst[o] = src[i]
+				o++
+			}
+			i++
+		}
+	}
+	if o < len(dst) {
+		return fmt.Errorf("segment decodes to %d bytes, the frame needs %d", o, len(dst))
+	}
+	return nil
 }

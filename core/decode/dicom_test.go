@@ -2,6 +2,7 @@ package decode
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"image"
 	"image/color"
@@ -240,7 +241,7 @@ func dicomErrorCases(t testing.TB) []dicomErrorCase {
 		{"jpeg 2000", with(func(d *dcm) { d.ts = "1.2.840.10008.1.2.4.90" }), 0, ErrUnsupported,
 			"DICOM transfer syntax 1.2.840.10008.1.2.4.90 (JPEG 2000 Image Compression (Lossless Only)) is not supported"},
 		{"big endian", with(func(d *dcm) { d.ts = "1.2.840.10008.1.2.2" }), 0, ErrUnsupported, "1.2.840.10008.1.2.2 (Explicit VR Big Endian)"},
-		{"rle", rawFile("1.2.840.10008.1.2.5", monoHeader(w, h)), 0, ErrUnsupported, "(RLE Lossless)"},
+		{"jpeg-ls", rawFile("1.2.840.10008.1.2.4.80", monoHeader(w, h)), 0, ErrUnsupported, "(JPEG-LS Lossless Image Compression)"},
 		{"unknown transfer syntax", rawFile("1.2.3.4", monoHeader(w, h)), 0, ErrUnsupported, "1.2.3.4 (unknown UID)"},
 		{"monochrome1", with(func(d *dcm) { d.photometric = "MONOCHROME1" }), 0, ErrUnsupported, `photometric interpretation "MONOCHROME1" is not supported`},
 		{"palette colour", with(func(d *dcm) { d.photometric = "PALETTE COLOR" }), 0, ErrUnsupported, `"PALETTE COLOR"`},
@@ -449,6 +450,100 @@ func TestSniffDICOM(t *testing.T) {
 	for _, c := range cases {
 		if _, got := sniffDICOM(c.data); got != c.want {
 			t.Errorf("%s: sniffDICOM = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// packBits encodes planes as PackBits: a repeat run for the first bytes
+// when they repeat, literal runs otherwise (both code paths of the decoder).
+func packBits(b []byte) []byte {
+	var out []byte
+	for i := 0; i < len(b); {
+		run := 1
+		for i+run < len(b) && run < 128 && b[i+run] == b[i] {
+			run++
+		}
+		if run >= 3 {
+			out = append(out, byte(int8(1-run)), b[i])
+			i += run
+			continue
+		}
+		n := min(128, len(b)-i)
+		out = append(out, byte(n-1))
+		out = append(out, b[i:i+n]...)
+		i += n
+	}
+	if len(out)%2 == 1 {
+		out = append(out, 0x80) // pad to even length with a no-op, as encoders do
+	}
+	return out
+}
+
+// rleFrame builds one RLE Lossless frame from byte planes.
+func rleFrame(planes ...[]byte) []byte {
+	head := make([]byte, 64)
+	binary.LittleEndian.PutUint32(head, uint32(len(planes)))
+	var body []byte
+	for i, p := range planes {
+		binary.LittleEndian.PutUint32(head[4+4*i:], uint32(64+len(body)))
+		body = append(body, packBits(p)...)
+	}
+	return append(head, body...)
+}
+
+func TestDICOMRLE(t *testing.T) {
+	const w, h = 6, 4
+	mono := make([]byte, w*h)
+	r, g, b := make([]byte, w*h), make([]byte, w*h), make([]byte, w*h)
+	hi, lo := make([]byte, w*h), make([]byte, w*h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			mono[i] = patGrey8(x, y)
+			if y == 0 {
+				mono[i] = 9 // a repeat run
+			}
+			r[i], g[i], b[i] = patRGB8(x, y)
+			v := patGrey16(x, y)
+			hi[i], lo[i] = uint8(v>>8), uint8(v)
+		}
+	}
+	tests := []struct {
+		name   string
+		d      dcm
+		frame  int
+		want   func(x, y int) uint8
+		errMsg string
+	}{
+		{"mono8", dcm{photometric: "MONOCHROME2", bits: 8, jpegFrames: [][]byte{rleFrame(mono)}}, 0,
+			func(x, y int) uint8 { return mono[y*w+x] }, ""},
+		{"rgb", dcm{photometric: "RGB", spp: 3, bits: 8, jpegFrames: [][]byte{rleFrame(r, g, b)}}, 0, wantRGB8, ""},
+		{"mono16 keeps the high byte", dcm{photometric: "MONOCHROME2", bits: 16, jpegFrames: [][]byte{rleFrame(hi, lo)}}, 0,
+			func(x, y int) uint8 { return uint8(patGrey16(x, y) >> 8) }, ""},
+		{"two frames, frame 1", dcm{photometric: "MONOCHROME2", bits: 8, frames: 2, jpegFrames: [][]byte{rleFrame(mono), rleFrame(hi)}}, 1,
+			func(x, y int) uint8 { return hi[y*w+x] }, ""},
+		{"wrong segment count", dcm{photometric: "RGB", spp: 3, bits: 8, jpegFrames: [][]byte{rleFrame(r, g)}}, 0, nil, "has 2 segments"},
+		{"short segment", dcm{photometric: "MONOCHROME2", bits: 8, jpegFrames: [][]byte{rleFrame(mono[:10])}}, 0, nil, "decodes to 10 bytes"},
+		{"header only", dcm{photometric: "MONOCHROME2", bits: 8, jpegFrames: [][]byte{make([]byte, 20)}}, 0, nil, "shorter than its 64-byte header"},
+	}
+	for _, tc := range tests {
+		tc.d.ts, tc.d.rows, tc.d.cols = tsRLE, h, w
+		img, err := Decode("rle.dcm", tc.d.bytes(t), Options{Frame: tc.frame})
+		if tc.errMsg != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.errMsg) || !errors.Is(err, ErrCorrupt) {
+				t.Errorf("%s: error %v, want %q", tc.name, err, tc.errMsg)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				if got := img.Gray.GrayAt(x, y).Y; got != tc.want(x, y) {
+					t.Fatalf("%s: (%d,%d) = %d, want %d", tc.name, x, y, got, tc.want(x, y))
+				}
+			}
 		}
 	}
 }

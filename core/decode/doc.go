@@ -57,13 +57,14 @@
 //     cannot make it allocate gigabytes below the pixel limit;
 //   - truncated or corrupt data (the decoders' errors, wrapped);
 //   - DICOM without Pixel Data; with a transfer syntax other than Implicit
-//     VR Little Endian, Explicit VR Little Endian or JPEG Baseline
-//     1.2.840.10008.1.2.4.50 (1.2.840.10008.1.2.4.51 is also read, for its
-//     8-bit process 2; the error names the UID and its registered name, e.g.
-//     JPEG 2000, RLE Lossless, big endian, deflated); with a photometric
+//     VR Little Endian, Explicit VR Little Endian, JPEG Baseline
+//     1.2.840.10008.1.2.4.50 or RLE Lossless 1.2.840.10008.1.2.5
+//     (1.2.840.10008.1.2.4.51 is also read, for its 8-bit process 2; the
+//     error names the UID and its registered name, e.g. JPEG 2000, JPEG-LS,
+//     big endian, deflated); with a photometric
 //     interpretation other than MONOCHROME2, RGB, YBR_FULL, YBR_FULL_422
 //     (MONOCHROME1 and PALETTE COLOR are refused, not guessed); with Bits
-//     Allocated other than 8 (16 is read for native MONOCHROME2 only);
+//     Allocated other than 8 (16 is read for native and RLE MONOCHROME2);
 //     with signed pixel data; with fewer pixel bytes than Rows × Columns ×
 //     samples × frames need; a JPEG frame whose size differs from
 //     Rows/Columns;
