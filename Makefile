@@ -1,0 +1,48 @@
+# myoseg: `make run` builds the browser app (the Go core as WebAssembly) and
+# serves it; `make test` runs every test. Nothing else needs installing
+# beyond Go (and, for the browser tests, /usr/bin/chromium).
+GO      ?= go
+GOROOT  := $(shell $(GO) env GOROOT)
+WASM    := web/dist/myoseg.wasm
+WASMEXEC := web/dist/wasm_exec.js
+# Everything the wasm is built from (the model is not in it: the page
+# downloads it once and keeps it in IndexedDB).
+WASM_SRC := $(shell find core wasm -name '*.go' -not -name '*_test.go') go.mod go.sum
+
+.PHONY: run wasm test test-wasm e2e bench-e2e clean
+
+run: wasm
+	$(GO) run . serve $(ARGS)
+
+wasm: $(WASM) $(WASMEXEC)
+
+$(WASM): $(WASM_SRC)
+	@mkdir -p web/dist
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $@ ./wasm
+	$(GO) run ./wasm/precompress $@
+
+# wasm_exec.js must match the Go that built the wasm.
+$(WASMEXEC): $(GOROOT)/lib/wasm/wasm_exec.js
+	@mkdir -p web/dist
+	cp $< $@
+
+test: wasm
+	$(GO) test ./...
+	$(MAKE) test-wasm
+	$(MAKE) e2e
+
+# The browser shim's packages under GOOS=js, run by Node.
+test-wasm:
+	GOOS=js GOARCH=wasm $(GO) test -exec="$(GOROOT)/lib/wasm/go_js_wasm_exec" ./wasm/...
+
+# End-to-end tests in headless Chromium (/usr/bin/chromium; override with
+# CHROMIUM=...). Screenshots land in e2e/artifacts/.
+e2e: wasm
+	MYOSEG_E2E=1 $(GO) test -count=1 -timeout 20m -v ./e2e/
+
+# Page-load and per-image timings, wasm sizes and worker memory.
+bench-e2e: wasm
+	MYOSEG_E2E=1 $(GO) test -run '^$$' -bench . -benchtime 3x -timeout 30m ./e2e/
+
+clean:
+	rm -rf web/dist e2e/artifacts

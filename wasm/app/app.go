@@ -1,0 +1,573 @@
+// Package app is what one browser worker does, without the browser: load the
+// model (from storage, else from the network), segment and measure images,
+// remeasure corrected masks, restore the stored session, and build the
+// exports (CSV, mask and overlay PNGs, the training-data ZIP). The wasm shim
+// (package main in wasm/) only moves messages and bytes between JavaScript
+// and this package, so all of it is tested natively.
+package app
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image"
+	"io/fs"
+	"sort"
+	"sync"
+	"time"
+
+	"myoseg/core/calib"
+	"myoseg/core/decode"
+	"myoseg/core/engine"
+	"myoseg/core/model"
+	"myoseg/core/pipeline"
+	"myoseg/core/record"
+	"myoseg/core/render"
+	"myoseg/core/zscore"
+	"myoseg/wasm/session"
+)
+
+// MaxPixels is the largest image the browser app takes: far below the
+// native decoder's limit, because a worker's wasm memory holds the decoded
+// colour image, the grey plane and the masks at once.
+const MaxPixels = 1 << 25 // 33.5 Mpx, e.g. 5792×5792
+
+// MaxFileBytes is the largest file the app reads.
+const MaxFileBytes = 256 << 20
+
+// App is one worker's state. Its methods may be called from several
+// goroutines (the shim handles each message on its own); they take turns.
+type App struct {
+	mu     sync.Mutex
+	store  *session.Store
+	seg    *pipeline.Segmenter
+	replay *pipeline.Segmenter // same model, no inference: see result
+	info   ModelInfo
+	cache  *resultCache
+}
+
+// New returns an App storing its session in store.
+func New(store *session.Store) *App {
+	return &App{store: store, cache: newResultCache(8)}
+}
+
+// ModelInfo is what the page shows about the loaded model.
+type ModelInfo struct {
+	Name      string `json:"name"`
+	TrainedOn string `json:"trainedOn"`
+	Warning   string `json:"warning"`
+	Card      string `json:"card"`
+	InputH    int    `json:"inputH"`
+	InputW    int    `json:"inputW"`
+	SHA256    string `json:"sha256"`
+	Params    int64  `json:"params"`
+	MACs      int64  `json:"macs"`
+	Bytes     int    `json:"bytes"`
+	Source    string `json:"source"` // "storage" (IndexedDB) or "network"
+	LoadMs    int64  `json:"loadMs"`
+}
+
+// Fetcher downloads the model file.
+type Fetcher func(ctx context.Context) ([]byte, error)
+
+// LoadModel loads the model called name: from storage when a copy with the
+// expected SHA-256 is there, else through fetch, storing what it got. With
+// name "" (the page could not reach the model index, e.g. offline without
+// a service worker) it takes whichever model is stored.
+func (a *App) LoadModel(ctx context.Context, name, sha string, fetch Fetcher) (ModelInfo, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	start := time.Now()
+	source := "storage"
+	stored, data, err := a.store.Model(name)
+	if err == nil && sha != "" && hexSHA(data) != sha {
+		err = fmt.Errorf("stored copy of %s is outdated", name) // same name, new weights: fetch again
+	}
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) && name == "" {
+			return ModelInfo{}, err
+		}
+		if name == "" || fetch == nil {
+			return ModelInfo{}, fmt.Errorf("model: none stored and none to download: %w", err)
+		}
+		if data, err = fetch(ctx); err != nil {
+			return ModelInfo{}, fmt.Errorf("model %s: download: %w", name, err)
+		}
+		if sha != "" && hexSHA(data) != sha {
+			return ModelInfo{}, fmt.Errorf("model %s: download is corrupt (SHA-256 %s, want %s)", name, hexSHA(data), sha)
+		}
+		if err := a.store.SaveModel(name, data); err != nil {
+			return ModelInfo{}, err
+		}
+		stored, source = name, "network"
+	}
+	m, err := model.Parse(stored+".onnx", data)
+	if err != nil {
+		return ModelInfo{}, err
+	}
+	eng, err := engine.NewGorgonnx(m, 1) // one graph: a worker has one thread
+	if err != nil {
+		return ModelInfo{}, err
+	}
+	i := m.Info
+	a.seg = pipeline.New(m, progressEngine{eng})
+	a.replay = pipeline.New(m, noInference{n: i.InputH * i.InputW})
+	a.cache = newResultCache(a.cache.max) // results of another model are stale
+	a.info = ModelInfo{Name: i.Name, TrainedOn: i.TrainedOn, Warning: i.Warning, Card: i.Card,
+		InputH: i.InputH, InputW: i.InputW, SHA256: i.SHA256, Params: i.Params, MACs: i.MACs,
+		Bytes: len(data), Source: source, LoadMs: time.Since(start).Milliseconds()}
+	return a.info, nil
+}
+
+func hexSHA(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// Stage names, as the page shows them.
+const (
+	StageDecoding   = "decoding"
+	StageSegmenting = "segmenting"
+	StageMeasuring  = "measuring"
+)
+
+type progressKey struct{}
+
+// progressEngine reports the pipeline's stages: everything before inference
+// is decoding (and preparing), everything after it is measuring.
+type progressEngine struct{ engine.Engine }
+
+func (p progressEngine) Infer(ctx context.Context, in []float32) ([]float32, error) {
+	report, _ := ctx.Value(progressKey{}).(func(string))
+	if report != nil {
+		report(StageSegmenting)
+	}
+	out, err := p.Engine.Infer(ctx, in)
+	if report != nil && err == nil {
+		report(StageMeasuring)
+	}
+	return out, err
+}
+
+// noInference stands in for the model where only the pipeline's other
+// stages are wanted (see App.result): it returns an all-zero output.
+type noInference struct{ n int }
+
+func (e noInference) Infer(_ context.Context, in []float32) ([]float32, error) {
+	return make([]float32, e.n), nil
+}
+
+// Job is one image to segment.
+type Job struct {
+	ID      string           `json:"id"`
+	Name    string           `json:"name"`
+	Path    string           `json:"path"`
+	Order   int64            `json:"order"`
+	Options session.Options  `json:"options"`
+	Patient *session.Patient `json:"patient"` // nil = no patient data
+}
+
+// Output is one image's result as the page needs it.
+type Output struct {
+	Item      session.Item
+	Gray      *image.Gray // nil when Item.Status is "error"
+	Mask      *image.Gray // the current mask
+	ModelMask *image.Gray
+	Timing    pipeline.Timing
+}
+
+// Run segments and measures one file and stores the result. A file that
+// cannot be read gives an Output with status "error" (stored too, so the
+// row survives a reload); the error return is for failures of the app
+// itself (no model loaded, storage broken).
+func (a *App) Run(ctx context.Context, job Job, data []byte, progress func(stage string)) (*Output, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.seg == nil {
+		return nil, errors.New("no model loaded")
+	}
+	it := session.Item{ID: job.ID, Name: job.Name, Path: job.Path, Order: job.Order, Options: job.Options, Model: a.info.Name}
+	req, err := request(job.Name, job.Options, job.Patient)
+	if err == nil {
+		err = checkSize(job.Name, data, job.Options.Frame)
+	}
+	var res *pipeline.Result
+	if err == nil {
+		if progress != nil {
+			progress(StageDecoding)
+			ctx = context.WithValue(ctx, progressKey{}, progress)
+		}
+		req.Data = data
+		res, err = a.seg.Run(ctx, req)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		it.Status, it.Error = "error", err.Error()
+		if serr := a.store.Save(it, nil, nil, nil); serr != nil {
+			return nil, serr
+		}
+		return &Output{Item: it}, nil
+	}
+	if err := a.fill(&it, res, res.Record); err != nil {
+		return nil, err
+	}
+	if err := a.store.SaveSource(it.ID, data); err != nil {
+		return nil, err
+	}
+	if err := a.store.Save(it, res.Image.Gray, res.Mask, res.Mask); err != nil {
+		return nil, err
+	}
+	a.cache.put(it.ID, &entry{
+		sv:  &session.Saved{Item: it, Gray: res.Image.Gray, ModelMask: res.Mask, Mask: res.Mask},
+		res: res, opts: job.Options, patient: job.Patient,
+	})
+	return &Output{Item: it, Gray: res.Image.Gray, Mask: res.Mask, ModelMask: res.Mask, Timing: res.Timing}, nil
+}
+
+// fill completes a finished item from a pipeline result and its record.
+func (a *App) fill(it *session.Item, res *pipeline.Result, rec record.Record) error {
+	js, err := jsonRecord(rec)
+	if err != nil {
+		return err
+	}
+	img := res.Image
+	it.Status, it.Error = "done", ""
+	it.Image = session.Image{Format: img.Format, Frames: img.Frames, Frame: img.Frame, DICOM: img.DICOM}
+	it.Field = [4]int{res.Field.Min.X, res.Field.Min.Y, res.Field.Max.X, res.Field.Max.Y}
+	it.Corrected = rec.Corrected
+	it.Record = js
+	return nil
+}
+
+// request turns the page's options into a pipeline request (without data).
+func request(name string, o session.Options, p *session.Patient) (pipeline.Request, error) {
+	req := pipeline.Request{Name: name, Frame: o.Frame, Side: o.Side,
+		User: calib.User{CmPerPx: o.CmPerPx, DepthCm: o.DepthCm}}
+	if o.Muscle != "" {
+		m, err := zscore.ParseMuscle(o.Muscle)
+		if err != nil {
+			return req, err
+		}
+		req.Muscle = m
+	}
+	if p != nil {
+		req.Patient = &zscore.Patient{AgeYears: p.AgeYears, Sex: p.Sex, HeightCm: p.HeightCm, WeightKg: p.WeightKg}
+	}
+	return req, nil
+}
+
+// checkSize refuses a file the browser cannot hold before it is decoded:
+// by its byte size, then by the pixel size its header claims.
+func checkSize(name string, data []byte, frame int) (err error) {
+	if len(data) > MaxFileBytes {
+		return fmt.Errorf("decode: %s: file is %d MB, more than the %d MB this browser app reads", name, len(data)>>20, MaxFileBytes>>20)
+	}
+	defer func() {
+		if recover() != nil {
+			err = nil // a header the config reader chokes on: the decoder will name the problem
+		}
+	}()
+	if cfg, _, cerr := image.DecodeConfig(bytes.NewReader(data)); cerr == nil {
+		if px := int64(cfg.Width) * int64(cfg.Height); px > MaxPixels {
+			return fmt.Errorf("decode: %s: %d×%d pixels is more than this browser app takes (%.1f Mpx); use the native program", name, cfg.Width, cfg.Height, float64(MaxPixels)/1e6)
+		}
+		return nil
+	}
+	// DICOM (no config reader): decode with the browser's limit, which
+	// refuses before allocating the pixels.
+	if _, derr := decode.Decode(name, data, decode.Options{Frame: frame, MaxPixels: MaxPixels}); errors.Is(derr, decode.ErrTooLarge) {
+		return derr
+	}
+	return nil
+}
+
+// Restore reads one stored item with its pixels.
+func (a *App) Restore(id string) (*Output, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	sv, err := a.store.Load(id)
+	if err != nil {
+		return nil, err
+	}
+	if sv.Status == "done" {
+		a.cache.put(id, &entry{sv: sv})
+	}
+	return &Output{Item: sv.Item, Gray: sv.Gray, Mask: sv.Mask, ModelMask: sv.ModelMask}, nil
+}
+
+// List returns the stored items (without pixels) and patients.
+func (a *App) List() ([]session.Item, []session.Patient, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	items, err := a.store.List()
+	if err != nil {
+		return nil, nil, err
+	}
+	ps, err := a.store.Patients()
+	return items, ps, err
+}
+
+// Remeasure measures mask (packed w×h bytes, non-zero = muscle) on item id
+// with the given options, and stores the result when save is set (the page
+// remeasures live while a brush stroke goes on and saves when it ends). A
+// nil mask keeps the current one (an options change: muscle, side, patient,
+// calibration). The item counts as corrected when its mask differs from the
+// model's.
+func (a *App) Remeasure(ctx context.Context, id string, opts session.Options, p *session.Patient, mask []byte, save bool) (session.Item, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.seg == nil {
+		return session.Item{}, errors.New("no model loaded")
+	}
+	e, err := a.entry(id)
+	if err != nil {
+		return session.Item{}, err
+	}
+	sv := e.sv
+	cur := sv.Mask
+	if mask != nil {
+		if cur, err = unpack(mask, sv.Gray.Rect.Dx(), sv.Gray.Rect.Dy()); err != nil {
+			return session.Item{}, fmt.Errorf("%s: remeasure: %w", sv.Name, err)
+		}
+	}
+	res, err := a.result(ctx, e, opts, p)
+	if err != nil {
+		return session.Item{}, err
+	}
+	rec, err := a.seg.Remeasure(res, cur, !sameMask(cur, sv.ModelMask))
+	if err != nil {
+		return session.Item{}, err
+	}
+	it := sv.Item
+	it.Options = opts
+	if err := a.fill(&it, res, rec); err != nil {
+		return session.Item{}, err
+	}
+	if save {
+		if err := a.store.Save(it, nil, nil, cur); err != nil {
+			return session.Item{}, err
+		}
+		sv.Item, sv.Mask = it, cur
+	}
+	return it, nil
+}
+
+// entry returns the cached state of a finished item, loading it from
+// storage when this worker has not got it (after a reload, or evicted).
+func (a *App) entry(id string) (*entry, error) {
+	if e, ok := a.cache.get(id); ok {
+		return e, nil
+	}
+	sv, err := a.store.Load(id)
+	if err != nil {
+		return nil, err
+	}
+	if sv.Status != "done" {
+		return nil, fmt.Errorf("%s: has no result (%s)", sv.Name, sv.Error)
+	}
+	e := &entry{sv: sv}
+	a.cache.put(id, e)
+	return e, nil
+}
+
+// result returns the pipeline result of an item for these options, to
+// remeasure a mask with. pipeline.Result keeps its request unexported, so a
+// result for other options (or after a reload) is made by running the stored
+// source through the pipeline again, with an engine that does no inference:
+// Remeasure takes the image, the field and the request from the result, and
+// the mask from the caller, so the model's output is not needed.
+func (a *App) result(ctx context.Context, e *entry, opts session.Options, p *session.Patient) (*pipeline.Result, error) {
+	if e.res != nil && e.opts == opts && samePatient(e.patient, p) {
+		return e.res, nil
+	}
+	req, err := request(e.sv.Name, opts, p)
+	if err != nil {
+		return nil, err
+	}
+	if req.Data, err = a.store.Source(e.sv.ID); err != nil {
+		return nil, err
+	}
+	res, err := a.replay.Run(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	e.res, e.opts, e.patient = res, opts, p
+	return res, nil
+}
+
+func samePatient(a, b *session.Patient) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+func sameMask(a, b *image.Gray) bool {
+	if a.Rect != b.Rect {
+		return false
+	}
+	for i, v := range a.Pix {
+		if (v != 0) != (b.Pix[i] != 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// unpack makes a 0/255 mask from w×h bytes (non-zero = muscle).
+func unpack(b []byte, w, h int) (*image.Gray, error) {
+	if len(b) != w*h {
+		return nil, fmt.Errorf("mask has %d bytes, want %d×%d", len(b), w, h)
+	}
+	m := image.NewGray(image.Rect(0, 0, w, h))
+	for i, v := range b {
+		if v != 0 {
+			m.Pix[i] = 255
+		}
+	}
+	return m, nil
+}
+
+// Packed returns g's pixels as w×h bytes without row padding.
+func Packed(g *image.Gray) []byte {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	if g.Stride == w {
+		return g.Pix[:w*h]
+	}
+	out := make([]byte, 0, w*h)
+	for y := 0; y < h; y++ {
+		out = append(out, g.Pix[y*g.Stride:][:w]...)
+	}
+	return out
+}
+
+// Render returns the mask PNG ("mask") or the overlay PNG ("overlay") of
+// item id with the given mask (nil = the stored current mask).
+func (a *App) Render(id, kind string, mask []byte) ([]byte, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e, err := a.entry(id)
+	if err != nil {
+		return nil, err
+	}
+	sv := e.sv
+	cur := sv.Mask
+	if mask != nil {
+		if cur, err = unpack(mask, sv.Gray.Rect.Dx(), sv.Gray.Rect.Dy()); err != nil {
+			return nil, fmt.Errorf("%s: render: %w", sv.Name, err)
+		}
+	}
+	switch kind {
+	case "mask":
+		return render.MaskPNG(cur)
+	case "overlay":
+		f := sv.Field
+		return render.OverlayPNG(sv.Gray, cur, image.Rect(f[0], f[1], f[2], f[3]))
+	}
+	return nil, fmt.Errorf("render: unknown kind %q", kind)
+}
+
+// CSV writes records (as the page holds them) with record's columns.
+func CSV(recs []record.Record) ([]byte, error) {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	if err := w.Write(record.Columns()); err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		if err := w.Write(r.Row()); err != nil {
+			return nil, err
+		}
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}
+
+// Zip writes the training-data ZIP of the stored session.
+func (a *App) Zip(defaultGroup string) ([]byte, session.ZipSummary, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var buf bytes.Buffer
+	sum, err := a.store.WriteZip(&buf, defaultGroup)
+	return buf.Bytes(), sum, err
+}
+
+// PatientScores is one patient's z-scores, as many images as there are.
+type PatientScores struct {
+	PatientID string    `json:"patientId"`
+	AgeYears  float64   `json:"age"`
+	Scores    []MuscleZ `json:"scores"`
+}
+
+// MuscleZ is one image's z-score.
+type MuscleZ struct {
+	Muscle string  `json:"muscle"`
+	Z      float64 `json:"z"`
+}
+
+// Reading is the patient-level reading of several muscles.
+type Reading struct {
+	PatientID string `json:"patientId"`
+	Verdict   string `json:"verdict"`
+	Rule      string `json:"rule"`
+	Muscles   int    `json:"muscles"`
+}
+
+// Readings applies zscore.Read per patient, averaging several images (or
+// both sides) of one muscle first, as the flow chart asks. Patients with
+// fewer than two muscles get no reading.
+func Readings(ps []PatientScores) []Reading {
+	var out []Reading
+	for _, p := range ps {
+		sum := map[zscore.Muscle]float64{}
+		n := map[zscore.Muscle]int{}
+		for _, s := range p.Scores {
+			m, err := zscore.ParseMuscle(s.Muscle)
+			if err != nil {
+				continue
+			}
+			sum[m] += s.Z
+			n[m]++
+		}
+		if len(n) < 2 {
+			continue
+		}
+		var scores []zscore.Score
+		for m, c := range n {
+			scores = append(scores, zscore.Score{Muscle: m, Z: sum[m] / float64(c)})
+		}
+		sort.Slice(scores, func(i, j int) bool { return scores[i].Muscle < scores[j].Muscle })
+		r := zscore.Read(scores, p.AgeYears)
+		out = append(out, Reading{PatientID: p.PatientID, Verdict: r.Verdict, Rule: r.Rule, Muscles: r.Muscles})
+	}
+	return out
+}
+
+// SavePatients stores the page's patients.
+func (a *App) SavePatients(ps []session.Patient) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.store.SavePatients(ps)
+}
+
+// Remove deletes one stored item.
+func (a *App) Remove(id string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.cache.drop(id)
+	return a.store.Remove(id)
+}
+
+// Clear deletes the stored session (not the model).
+func (a *App) Clear() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.cache = newResultCache(a.cache.max)
+	return a.store.Clear()
+}

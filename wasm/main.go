@@ -1,0 +1,268 @@
+//go:build js && wasm
+
+// Command wasm is the browser shim: the myoseg core compiled to WebAssembly,
+// run inside a Web Worker (web/worker.js). It moves messages between the
+// page and package app, nothing more.
+//
+// Protocol (page → worker): {type, rid, json, bytes?, mask?}, where json is a
+// JSON string with the message's fields and bytes/mask are transferred
+// ArrayBuffers. Replies (worker → page): {type, rid, json, ...buffers}, type
+// being the request's type, "progress" or "error".
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"runtime/debug"
+	"syscall/js"
+
+	"github.com/hack-pad/hackpadfs"
+	"github.com/hack-pad/hackpadfs/indexeddb"
+	"github.com/hack-pad/hackpadfs/mem"
+
+	"myoseg/core/record"
+	"myoseg/wasm/app"
+	"myoseg/wasm/session"
+)
+
+// worker holds this Go instance's state; the store opens once, in the
+// background, and every message waits for it.
+type worker struct {
+	ready   chan struct{}
+	app     *app.App
+	storage string // "indexeddb", or "memory" when IndexedDB is unavailable
+	openErr error
+}
+
+func main() {
+	w := &worker{ready: make(chan struct{})}
+	go w.open()
+	js.Global().Set("myosegHandle", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		// IndexedDB calls block until the browser answers, which needs this
+		// callback to return first: all work runs on its own goroutine.
+		go w.handle(args[0])
+		return nil
+	}))
+	js.Global().Call("myosegReady")
+	select {}
+}
+
+func (w *worker) open() {
+	defer close(w.ready)
+	var fsys hackpadfs.FS
+	idb, err := indexeddb.NewFS(context.Background(), "myoseg", indexeddb.Options{})
+	if err == nil {
+		fsys, w.storage = idb, "indexeddb"
+	} else {
+		// Private windows may refuse IndexedDB: work, but say nothing persists.
+		m, merr := mem.NewFS()
+		if merr != nil {
+			w.openErr = fmt.Errorf("storage: %v; memory FS: %v", err, merr)
+			return
+		}
+		fsys, w.storage = m, "memory"
+	}
+	st, err := session.New(fsys)
+	if err != nil {
+		w.openErr = err
+		return
+	}
+	w.app = app.New(st)
+}
+
+// message is what every request carries in its json field.
+type message struct {
+	// model
+	Name   string `json:"name"`
+	URL    string `json:"url"`
+	SHA256 string `json:"sha256"`
+	// run
+	Job app.Job `json:"job"`
+	// restore, remeasure, render, remove
+	ID      string           `json:"id"`
+	Options session.Options  `json:"options"`
+	Patient *session.Patient `json:"patient"`
+	Save    bool             `json:"save"`
+	Kind    string           `json:"kind"`
+	// csv, zip, patients, readings
+	Records  []record.Record     `json:"records"`
+	Group    string              `json:"group"`
+	Patients []session.Patient   `json:"patients"`
+	Scores   []app.PatientScores `json:"scores"`
+}
+
+// reply is one message to the page: JSON fields plus transferred buffers.
+type reply struct {
+	typ  string
+	body any
+	bufs map[string][]byte
+}
+
+func (w *worker) handle(msg js.Value) {
+	typ, rid := msg.Get("type").String(), msg.Get("rid").Int()
+	post := func(r reply) {
+		obj := map[string]any{"type": r.typ, "rid": rid}
+		if r.body != nil {
+			b, err := json.Marshal(r.body)
+			if err != nil {
+				r = reply{typ: "error", body: map[string]string{"error": err.Error()}}
+				b, _ = json.Marshal(r.body)
+				obj["type"] = "error"
+			}
+			obj["json"] = string(b)
+		}
+		var transfer []any
+		for k, v := range r.bufs {
+			arr := js.Global().Get("Uint8Array").New(len(v))
+			js.CopyBytesToJS(arr, v)
+			obj[k] = arr
+			transfer = append(transfer, arr.Get("buffer"))
+		}
+		js.Global().Call("myosegPost", obj, transfer)
+	}
+	defer func() {
+		// One bad message must not take the worker (and its queue) down.
+		if p := recover(); p != nil {
+			post(reply{typ: "error", body: map[string]string{"error": fmt.Sprintf("internal error (please report): %v\n%s", p, debug.Stack())}})
+		}
+	}()
+	<-w.ready
+	if w.openErr != nil {
+		post(reply{typ: "error", body: map[string]string{"error": w.openErr.Error()}})
+		return
+	}
+	var m message
+	if s := msg.Get("json"); s.Type() == js.TypeString {
+		if err := json.Unmarshal([]byte(s.String()), &m); err != nil {
+			post(reply{typ: "error", body: map[string]string{"error": "bad message: " + err.Error()}})
+			return
+		}
+	}
+	r, err := w.do(typ, m, msg, func(stage string) {
+		post(reply{typ: "progress", body: map[string]string{"stage": stage}})
+	})
+	if err != nil {
+		post(reply{typ: "error", body: map[string]string{"error": err.Error()}})
+		return
+	}
+	r.typ = typ
+	post(r)
+}
+
+func (w *worker) do(typ string, m message, msg js.Value, progress func(string)) (reply, error) {
+	ctx := context.Background()
+	a := w.app
+	switch typ {
+	case "model":
+		fetch := func(ctx context.Context) ([]byte, error) { return fetchBytes(m.URL) }
+		info, err := a.LoadModel(ctx, m.Name, m.SHA256, fetch)
+		if err != nil {
+			return reply{}, err
+		}
+		return reply{body: map[string]any{"info": info, "storage": w.storage}}, nil
+	case "list":
+		items, ps, err := a.List()
+		return reply{body: map[string]any{"items": items, "patients": ps}}, err
+	case "run":
+		data := bytesOf(msg.Get("bytes"))
+		out, err := a.Run(ctx, m.Job, data, progress)
+		if err != nil {
+			return reply{}, err
+		}
+		return outputReply(out), nil
+	case "restore":
+		out, err := a.Restore(m.ID)
+		if err != nil {
+			return reply{}, err
+		}
+		return outputReply(out), nil
+	case "remeasure":
+		it, err := a.Remeasure(ctx, m.ID, m.Options, m.Patient, bytesOf(msg.Get("mask")), m.Save)
+		return reply{body: map[string]any{"item": it}}, err
+	case "render":
+		b, err := a.Render(m.ID, m.Kind, bytesOf(msg.Get("mask")))
+		return reply{bufs: map[string][]byte{"file": b}}, err
+	case "csv":
+		b, err := app.CSV(m.Records)
+		return reply{bufs: map[string][]byte{"file": b}}, err
+	case "zip":
+		b, sum, err := a.Zip(m.Group)
+		return reply{body: sum, bufs: map[string][]byte{"file": b}}, err
+	case "patients":
+		return reply{body: map[string]bool{"ok": true}}, a.SavePatients(m.Patients)
+	case "readings":
+		return reply{body: map[string]any{"readings": app.Readings(m.Scores)}}, nil
+	case "remove":
+		return reply{body: map[string]bool{"ok": true}}, a.Remove(m.ID)
+	case "clear":
+		return reply{body: map[string]bool{"ok": true}}, a.Clear()
+	}
+	return reply{}, fmt.Errorf("unknown message type %q", typ)
+}
+
+func outputReply(out *app.Output) reply {
+	body := map[string]any{"item": out.Item}
+	r := reply{body: body, bufs: map[string][]byte{}}
+	if out.Gray != nil {
+		body["width"], body["height"] = out.Gray.Rect.Dx(), out.Gray.Rect.Dy()
+		t := out.Timing
+		body["timingMs"] = map[string]float64{
+			"decode": ms(t.Decode.Seconds()), "prepare": ms(t.Prepare.Seconds()), "infer": ms(t.Infer.Seconds()),
+			"post": ms(t.Post.Seconds()), "measure": ms(t.Measure.Seconds()),
+		}
+		for k, g := range map[string]*image.Gray{"gray": out.Gray, "mask": out.Mask, "modelMask": out.ModelMask} {
+			r.bufs[k] = app.Packed(g)
+		}
+	}
+	return r
+}
+
+func ms(s float64) float64 { return float64(int64(s*1e4)) / 10 }
+
+// bytesOf copies an ArrayBuffer or typed array into Go; nil for undefined.
+func bytesOf(v js.Value) []byte {
+	if v.IsUndefined() || v.IsNull() {
+		return nil
+	}
+	arr := js.Global().Get("Uint8Array").New(v)
+	b := make([]byte, arr.Get("length").Int())
+	js.CopyBytesToGo(b, arr)
+	return b
+}
+
+// await blocks the calling goroutine (never the callback's) until p settles.
+func await(p js.Value) (js.Value, error) {
+	type result struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan result, 1)
+	then := js.FuncOf(func(_ js.Value, a []js.Value) any { ch <- result{v: a[0]}; return nil })
+	catch := js.FuncOf(func(_ js.Value, a []js.Value) any {
+		ch <- result{err: errors.New(a[0].Call("toString").String())}
+		return nil
+	})
+	defer then.Release()
+	defer catch.Release()
+	p.Call("then", then, catch)
+	r := <-ch
+	return r.v, r.err
+}
+
+func fetchBytes(url string) ([]byte, error) {
+	resp, err := await(js.Global().Call("fetch", url))
+	if err != nil {
+		return nil, err
+	}
+	if !resp.Get("ok").Bool() {
+		return nil, fmt.Errorf("GET %s: HTTP %d", url, resp.Get("status").Int())
+	}
+	buf, err := await(resp.Call("arrayBuffer"))
+	if err != nil {
+		return nil, err
+	}
+	return bytesOf(buf), nil
+}
