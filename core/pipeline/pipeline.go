@@ -44,7 +44,10 @@ type Result struct {
 	Mask   *image.Gray // input size, 0/255
 	Prob   []float32   // model output, H×W of the model input
 	Timing Timing
-	req    Request
+	// Request is what was asked; Remeasure reads the calibration, muscle and
+	// patient from it, so a caller may change them on a copy of the Result
+	// (e.g. the clinician picks another muscle) without running it again.
+	Request Request
 }
 
 // Segmenter runs one model through an engine. It is safe for concurrent
@@ -113,7 +116,8 @@ func (s *Segmenter) Run(ctx context.Context, req Request) (*Result, error) {
 	}
 	t.Post = time.Since(start)
 
-	res := &Result{Image: img, Field: in.Field, Mask: mask, Prob: prob, req: req}
+	req.Data = nil // the decoded image is kept; the file's bytes are not needed again
+	res := &Result{Image: img, Field: in.Field, Mask: mask, Prob: prob, Request: req}
 	start = time.Now()
 	if res.Record, err = s.record(res, mask, false); err != nil {
 		return nil, err
@@ -155,7 +159,7 @@ func (s *Segmenter) Remeasure(res *Result, mask *image.Gray, corrected bool) (re
 }
 
 func (s *Segmenter) record(res *Result, mask *image.Gray, corrected bool) (record.Record, error) {
-	req, img := res.req, res.Image
+	req, img := res.Request, res.Image
 	roi := res.Field
 	if bb := bbox(mask); !bb.Empty() {
 		roi = bb

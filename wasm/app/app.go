@@ -377,11 +377,11 @@ func (a *App) entry(id string) (*entry, error) {
 }
 
 // result returns the pipeline result of an item for these options, to
-// remeasure a mask with. pipeline.Result keeps its request unexported, so a
-// result for other options (or after a reload) is made by running the stored
-// source through the pipeline again, with an engine that does no inference:
-// Remeasure takes the image, the field and the request from the result, and
-// the mask from the caller, so the model's output is not needed.
+// remeasure a mask with. A cached result is reused with the new options
+// (Remeasure reads them from Result.Request); after a reload, or when the
+// cache evicted it, the stored source runs through the pipeline again with
+// an engine that does no inference: Remeasure needs the image and the field,
+// and takes the mask from the caller.
 func (a *App) result(ctx context.Context, e *entry, opts session.Options, p *session.Patient) (*pipeline.Result, error) {
 	if e.res != nil && e.opts == opts && samePatient(e.patient, p) {
 		return e.res, nil
@@ -389,6 +389,12 @@ func (a *App) result(ctx context.Context, e *entry, opts session.Options, p *ses
 	req, err := request(e.sv.Name, opts, p)
 	if err != nil {
 		return nil, err
+	}
+	if e.res != nil && e.opts.Frame == opts.Frame { // another frame is another image
+		res := *e.res
+		res.Request = req
+		e.res, e.opts, e.patient = &res, opts, p
+		return e.res, nil
 	}
 	if req.Data, err = a.store.Source(e.sv.ID); err != nil {
 		return nil, err
