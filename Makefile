@@ -31,9 +31,10 @@ test: wasm
 	$(MAKE) test-wasm
 	$(MAKE) e2e
 
-# The browser shim's packages under GOOS=js, run by Node.
+# The core and the browser shim's packages under GOOS=js, run by Node: the
+# same tests as natively, on the code the browser runs.
 test-wasm:
-	GOOS=js GOARCH=wasm $(GO) test -exec="$(GOROOT)/lib/wasm/go_js_wasm_exec" ./wasm/...
+	GOOS=js GOARCH=wasm $(GO) test -exec="$(GOROOT)/lib/wasm/go_js_wasm_exec" ./core/... ./wasm/...
 
 # End-to-end tests in headless Chromium (/usr/bin/chromium; override with
 # CHROMIUM=...). Screenshots land in e2e/artifacts/.

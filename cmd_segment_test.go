@@ -40,7 +40,7 @@ func TestSegmentCommand(t *testing.T) {
 	}
 	writePNG(t, filepath.Join(in, "good.png"), s.Image)
 	bad := map[string][]byte{
-		"truncated.png": hugePNG(512, 480),      // header only: no pixel data
+		"truncated.png": hugePNG(512, 480),     // header only: no pixel data
 		"huge.png":      hugePNG(30000, 30000), // refused before allocating
 		"notes.txt":     []byte("not an image"),
 		"empty.bmp":     {},
