@@ -33,6 +33,7 @@ type segmentFlags struct {
 	weight            float64
 	frame             int
 	modelPath         string
+	engine            string
 }
 
 func (f *segmentFlags) register(fs *flag.FlagSet) {
@@ -47,6 +48,7 @@ func (f *segmentFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.weight, "weight", 0, "patient weight in kg")
 	fs.IntVar(&f.frame, "frame", 0, "DICOM frame to segment (0-based)")
 	fs.StringVar(&f.modelPath, "model", "", "ONNX model file (default: the embedded "+models.DefaultName+")")
+	fs.StringVar(&f.engine, "engine", defaultEngine, "inference engine: fast (core/backend) or gorgonnx (onnx-go + gorgonia, the reference)")
 }
 
 // requestTemplate validates the flags once and returns the shared part of
@@ -155,7 +157,7 @@ func runSegment(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "myoseg segment:", err)
 		return 2
 	}
-	seg, err := loadSegmenter(sf.modelPath, *workers)
+	seg, err := loadSegmenterWith(sf.modelPath, sf.engine, *workers)
 	if err != nil {
 		fmt.Fprintln(stderr, "myoseg segment:", err)
 		return 1

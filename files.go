@@ -6,14 +6,28 @@ import (
 	"path/filepath"
 
 	"myoseg/core/engine"
+	"myoseg/core/engine/gorgonnx"
 	"myoseg/core/model"
 	"myoseg/core/pipeline"
 	"myoseg/models"
 )
 
+// Engines that run the model natively. fast (core/backend) is the default;
+// gorgonnx (onnx-go + gorgonia) is the reference it is checked against, and
+// the engine of the cuda build.
+const (
+	engineFast     = "fast"
+	engineGorgonnx = "gorgonnx"
+)
+
 // loadSegmenter reads the model at path (the embedded default when path is
-// empty) and builds a gorgonnx engine with one graph per worker.
+// empty) and builds the default engine with one runner per worker.
 func loadSegmenter(path string, workers int) (*pipeline.Segmenter, error) {
+	return loadSegmenterWith(path, defaultEngine, workers)
+}
+
+// loadSegmenterWith is loadSegmenter with a named engine.
+func loadSegmenterWith(path, engineName string, workers int) (*pipeline.Segmenter, error) {
 	name, data := models.Default()
 	name += ".onnx"
 	if path != "" {
@@ -27,7 +41,15 @@ func loadSegmenter(path string, workers int) (*pipeline.Segmenter, error) {
 	if err != nil {
 		return nil, err
 	}
-	eng, err := engine.NewGorgonnx(m, workers)
+	var eng engine.Engine
+	switch engineName {
+	case engineFast:
+		eng, err = engine.NewFast(m, workers)
+	case engineGorgonnx:
+		eng, err = gorgonnx.New(m, workers)
+	default:
+		return nil, fmt.Errorf("unknown engine %q (want %s or %s)", engineName, engineFast, engineGorgonnx)
+	}
 	if err != nil {
 		return nil, err
 	}

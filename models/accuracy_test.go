@@ -25,7 +25,7 @@ func TestPhantomAccuracy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.NewGorgonnx(m, 2)
+	eng, err := engine.NewFast(m, 2)
 	if err != nil {
 		t.Fatal(err)
 	}

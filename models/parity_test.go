@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"myoseg/core/engine"
+	"myoseg/core/engine/gorgonnx"
 	"myoseg/core/model"
 )
 
@@ -43,11 +44,25 @@ func TestParityWithPyTorch(t *testing.T) {
 	if n := m.Info.InputH * m.Info.InputW; len(in) != n || len(want) != n {
 		t.Fatalf("fixture sizes %d, %d; model takes %d", len(in), len(want), n)
 	}
-	e, err := engine.NewGorgonnx(m, 1)
+	fast, err := engine.NewFast(m, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := e.Infer(context.Background(), in)
+	gorg, err := gorgonnx.New(m, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []struct {
+		name string
+		eng  engine.Engine
+	}{{"fast", fast}, {"gorgonnx", gorg}} {
+		t.Run(e.name, func(t *testing.T) { checkParity(t, m, e.eng, in, want) })
+	}
+}
+
+// checkParity runs in through eng and compares with PyTorch's want.
+func checkParity(t *testing.T, m *model.Model, eng engine.Engine, in, want []float32) {
+	got, err := eng.Infer(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}

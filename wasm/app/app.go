@@ -109,7 +109,7 @@ func (a *App) LoadModel(ctx context.Context, name, sha string, fetch Fetcher) (M
 	if err != nil {
 		return ModelInfo{}, err
 	}
-	eng, err := engine.NewGorgonnx(m, 1) // one graph: a worker has one thread
+	eng, err := engine.NewFast(m, 1) // one runner: a worker has one thread
 	if err != nil {
 		return ModelInfo{}, err
 	}

@@ -174,3 +174,28 @@ func TinyNet(h, w int64, w1 []float32, b1 []float32, w2 []float32, b2 float32) M
 func itoa(v int64) string {
 	return strconv.FormatInt(v, 10)
 }
+
+// TinyNetReference computes TinyNet by hand, in float64: 3×3 conv (zero pads) → ReLU → 1×1 conv → sigmoid.
+func TinyNetReference(in []float32, h, w int, w1, b1, w2 []float32, b2 float32) []float64 {
+	out := make([]float64, h*w)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			acc := float64(b2)
+			for c := 0; c < 2; c++ {
+				s := float64(b1[c])
+				for ky := -1; ky <= 1; ky++ {
+					for kx := -1; kx <= 1; kx++ {
+						yy, xx := y+ky, x+kx
+						if yy < 0 || yy >= h || xx < 0 || xx >= w {
+							continue
+						}
+						s += float64(w1[c*9+(ky+1)*3+kx+1]) * float64(in[yy*w+xx])
+					}
+				}
+				acc += float64(w2[c]) * math.Max(0, s)
+			}
+			out[y*w+x] = 1 / (1 + math.Exp(-acc))
+		}
+	}
+	return out
+}

@@ -1,0 +1,249 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/andybalholm/brotli"
+	"github.com/chromedp/chromedp"
+)
+
+// runBrowser serves the bench page, our wasm, onnxruntime-web, the model
+// and the inputs from localhost and drives one headless Chromium session.
+func runBrowser(ctx context.Context, cfg config, set *imageSet, res *Results, work string) error {
+	ortDist := "bench/node_modules/onnxruntime-web/dist"
+	if _, err := os.Stat(filepath.Join(ortDist, "ort.wasm.min.mjs")); err != nil {
+		return fmt.Errorf("onnxruntime-web is not installed (cd bench && npm install --ignore-scripts): %w", err)
+	}
+	wasmPath := filepath.Join(work, "bench.wasm")
+	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", wasmPath, "./bench/wasm")
+	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "GOEXPERIMENT=")
+	if b, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("build wasm: %v: %s", err, b)
+	}
+	goroot, _ := exec.Command("go", "env", "GOROOT").Output()
+	wasmExec := filepath.Join(strings.TrimSpace(string(goroot)), "lib", "wasm", "wasm_exec.js")
+	metaJSON, _ := json.Marshal(map[string]int{"h": set.h, "w": set.w})
+
+	mux := http.NewServeMux()
+	file := func(p, path string) {
+		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, path) })
+	}
+	file("/wasm/bench.wasm", wasmPath)
+	file("/wasm_exec.js", wasmExec)
+	file("/model.onnx", set.modelPath)
+	file("/inputs.f32", set.f32Path)
+	mux.HandleFunc("/meta.json", func(w http.ResponseWriter, r *http.Request) { w.Write(metaJSON) })
+	mux.Handle("/ort/", http.StripPrefix("/ort/", http.FileServer(http.Dir(ortDist))))
+	mux.Handle("/", http.FileServer(http.Dir("bench/web")))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Cross-origin isolation lets onnxruntime-web use threads and lets the
+		// page measure its memory; max-age makes the second visit a cached start.
+		w.Header().Set("Cross-Origin-Opener-Policy", "same-origin")
+		w.Header().Set("Cross-Origin-Embedder-Policy", "require-corp")
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		if strings.HasSuffix(r.URL.Path, ".wasm") {
+			w.Header().Set("Content-Type", "application/wasm")
+		}
+		mux.ServeHTTP(w, r)
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+	base := "http://" + ln.Addr().String() + "/"
+
+	profile, err := os.MkdirTemp(work, "chromium-profile-")
+	if err != nil {
+		return err
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(cfg.Chromium),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.UserDataDir(profile),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		// Resolves performance.measureUserAgentSpecificMemory at once instead of at the next GC.
+		chromedp.Flag("enable-blink-features", "ForceEagerMeasureMemory"),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancelA()
+	bctx, cancelB := chromedp.NewContext(actx)
+	defer cancelB()
+	if err := chromedp.Do(bctx); err != nil {
+		return fmt.Errorf("start chromium: %w", err)
+	}
+	if v, err := exec.Command(cfg.Chromium, "--version").Output(); err == nil {
+		res.Machine.Chromium = strings.TrimSpace(string(v))
+	}
+	br := &Browser{Chromium: res.Machine.Chromium}
+	res.Browser = br
+
+	page := func(query string, timeout time.Duration, out any) error {
+		tctx, cancel := chromedp.NewContext(bctx) // a new tab, same profile (shared HTTP cache)
+		defer cancel()
+		tctx, cancelT := context.WithTimeout(tctx, timeout)
+		defer cancelT()
+		err := chromedp.Do(tctx, chromedp.Navigate(base+"index.html?"+query),
+			chromedp.Poll[chromedp.Void](`window.benchResult || window.benchError`,
+				chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(timeout)))
+		if err != nil {
+			return fmt.Errorf("%s: %w", query, err)
+		}
+		res, err := chromedp.Run(tctx, chromedp.Evaluate[string](`window.benchResult || ""`))
+		if err != nil {
+			return fmt.Errorf("%s: %w", query, err)
+		}
+		perr, _ := chromedp.Run(tctx, chromedp.Evaluate[string](`window.benchError || ""`))
+		if perr != "" {
+			return fmt.Errorf("%s: page: %s", query, perr)
+		}
+		return json.Unmarshal([]byte(res), out)
+	}
+
+	type firstRes struct{ FirstMs, LoadMs, MemMB, WasmMB float64 }
+	firsts := map[string][2]firstRes{}
+	for _, eng := range []string{"ours", "ort"} {
+		var cold, cached firstRes
+		log.Printf("browser: first result, %s, cold then cached", eng)
+		if err := page("phase=first&engine="+eng, 2*time.Minute, &cold); err != nil {
+			return err
+		}
+		if err := page("phase=first&engine="+eng, 2*time.Minute, &cached); err != nil {
+			return err
+		}
+		firsts[eng] = [2]firstRes{cold, cached}
+	}
+
+	type pairRes struct {
+		Threads             int
+		Ours, Ort           []float64
+		MaxAbsDiff          float64
+		OursLoadMs          float64
+		OrtLoadMs           float64
+		Version             string
+		CrossOriginIsolated bool
+		HardwareConcurrency int
+	}
+	threads := []int{1}
+	if runtime.NumCPU() > 1 {
+		threads = append(threads, runtime.NumCPU())
+	}
+	gflop := 2 * float64(set.model.Info.MACs) / 1e9
+	var oursTimes []float64
+	var oursLoad float64
+	for round := 0; round < cfg.Rounds; round++ {
+		for _, th := range threads {
+			var p pairRes
+			log.Printf("browser round %d: ours vs onnxruntime-web %d thread(s)", round+1, th)
+			if err := page(fmt.Sprintf("phase=pair&threads=%d&runs=%d", th, cfg.Runs), 10*time.Minute, &p); err != nil {
+				return err
+			}
+			br.CrossOriginIsolated, br.HardwareConcurrency = p.CrossOriginIsolated, p.HardwareConcurrency
+			oursTimes = append(oursTimes, p.Ours...)
+			oursLoad = max(oursLoad, p.OursLoadMs)
+			var row *BrowserRow
+			for i := range br.Rows {
+				if br.Rows[i].Threads == th && !strings.HasPrefix(br.Rows[i].Engine, "ours") {
+					row = &br.Rows[i]
+				}
+			}
+			if row == nil {
+				br.Rows = append(br.Rows, BrowserRow{Engine: "onnxruntime-web " + p.Version + " (wasm)", Threads: th})
+				row = &br.Rows[len(br.Rows)-1]
+			}
+			row.MedianMs = 0
+			row.Runs += len(p.Ort)
+			row.LoadMs = max(row.LoadMs, p.OrtLoadMs)
+			row.MaxAbsDiff = max(row.MaxAbsDiff, p.MaxAbsDiff)
+			row.pairOurs = append(row.pairOurs, p.Ours...)
+			row.pairTheirs = append(row.pairTheirs, p.Ort...)
+		}
+	}
+	om, op := stats(oursTimes)
+	f := firsts["ours"]
+	ours := BrowserRow{Engine: "ours (core/backend wasm, portable scalar)", Threads: 1, Runs: len(oursTimes), MedianMs: om, P90Ms: op,
+		LoadMs: oursLoad, FirstColdMs: f[0].FirstMs, FirstCachedMs: f[1].FirstMs, PeakMemMB: max(f[0].MemMB, f[1].MemMB, f[0].WasmMB, f[1].WasmMB), GFLOPs: gflop / om * 1e3, OursOverThis: 1}
+	for i := range br.Rows {
+		r := &br.Rows[i]
+		r.MedianMs, r.P90Ms = stats(r.pairTheirs)
+		r.GFLOPs = gflop / r.MedianMs * 1e3
+		pm, _ := stats(r.pairOurs)
+		r.OursOverThis = pm / r.MedianMs // from the same pages: ours and theirs alternated
+		if r.Threads == 1 {
+			g := firsts["ort"]
+			r.FirstColdMs, r.FirstCachedMs, r.PeakMemMB = g[0].FirstMs, g[1].FirstMs, max(g[0].MemMB, g[1].MemMB)
+		}
+	}
+	br.Rows = append([]BrowserRow{ours}, br.Rows...)
+
+	type manyRes struct {
+		Workers    int
+		OursImages int
+		OursIps    float64
+		OrtImages  int
+		OrtIps     float64
+	}
+	var mr manyRes
+	log.Printf("browser: many images")
+	n := max(16, 4*runtime.NumCPU())
+	if err := page(fmt.Sprintf("phase=many&workers=%d&images=%d", runtime.NumCPU(), n), 10*time.Minute, &mr); err != nil {
+		return err
+	}
+	br.Many = []ManyRow{
+		{Engine: "ours (wasm, one worker per core)", Workers: mr.Workers, Images: mr.OursImages, ImagesPerS: mr.OursIps},
+		{Engine: "onnxruntime-web (wasm, 1 thread)", Workers: 1, Images: mr.OrtImages, ImagesPerS: mr.OrtIps},
+	}
+
+	for _, f := range []struct{ name, path string }{
+		{"ours: bench.wasm (core/model + core/backend)", wasmPath},
+		{"onnxruntime-web: ort-wasm-simd-threaded.wasm", filepath.Join(ortDist, "ort-wasm-simd-threaded.wasm")},
+		{"onnxruntime-web: ort.wasm.min.mjs (JS glue)", filepath.Join(ortDist, "ort.wasm.min.mjs")},
+	} {
+		s, err := sizes(f.path)
+		if err != nil {
+			return err
+		}
+		s.File = f.name
+		br.Sizes = append(br.Sizes, s)
+	}
+	if p := os.Getenv("MYOSEG_APP_WASM"); p != "" { // the app's own wasm, when built
+		if s, err := sizes(p); err == nil {
+			s.File = "ours: app wasm " + filepath.Base(p)
+			br.Sizes = append(br.Sizes, s)
+		}
+	}
+	return nil
+}
+
+func sizes(path string) (SizeRow, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return SizeRow{}, err
+	}
+	var gz, br bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write(b)
+	zw.Close()
+	bw := brotli.NewWriterLevel(&br, brotli.BestCompression)
+	bw.Write(b)
+	bw.Close()
+	return SizeRow{Raw: len(b), Gzip: gz.Len(), Brotli: br.Len()}, nil
+}

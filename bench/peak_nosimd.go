@@ -1,0 +1,6 @@
+//go:build !goexperiment.simd || !amd64
+
+package main
+
+// simdPeak is unknown without GOEXPERIMENT=simd on amd64.
+func simdPeak() (float64, string) { return 0, "" }

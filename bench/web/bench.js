@@ -1,0 +1,129 @@
+// Bench page: our wasm (core/backend) and onnxruntime-web (wasm backend) on
+// the same model and inputs. ?phase=first&engine=ours|ort: time from
+// navigation start to the first result. ?phase=pair&threads=N: ours and
+// onnxruntime-web (N threads) alternate image by image after warm-up.
+// ?phase=many&workers=N&images=M: throughput, ours with N workers vs
+// onnxruntime-web on one thread.
+const q = new URLSearchParams(location.search);
+const log = (s) => { document.getElementById('log').textContent += s + '\n'; };
+
+async function meta() {
+  const m = await (await fetch('/meta.json')).json();
+  const buf = await (await fetch('/inputs.f32')).arrayBuffer();
+  const n = m.h * m.w, images = [];
+  for (let i = 0; i + n * 4 <= buf.byteLength; i += n * 4) images.push(new Float32Array(buf.slice(i, i + n * 4)));
+  return { ...m, images };
+}
+
+function loadScript(src) {
+  return new Promise((ok, fail) => {
+    const s = document.createElement('script');
+    s.src = src; s.onload = ok; s.onerror = () => fail(new Error('cannot load ' + src));
+    document.head.appendChild(s);
+  });
+}
+
+async function loadOurs() {
+  const t0 = performance.now();
+  await loadScript('/wasm_exec.js');
+  const go = new Go();
+  const [{ instance }, model] = await Promise.all([
+    WebAssembly.instantiateStreaming(fetch('/wasm/bench.wasm'), go.importObject),
+    fetch('/model.onnx').then((r) => r.arrayBuffer()),
+  ]);
+  go.run(instance);
+  const err = globalThis.myosegBench.load(new Uint8Array(model));
+  if (err) throw new Error(err);
+  return {
+    loadMs: performance.now() - t0,
+    infer: async (x) => globalThis.myosegBench.infer(x),
+    wasmBytes: () => instance.exports.mem.buffer.byteLength,
+  };
+}
+
+async function loadOrt(threads, h, w) {
+  const t0 = performance.now();
+  const ort = await import('/ort/ort.wasm.min.mjs');
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.wasmPaths = '/ort/';
+  const s = await ort.InferenceSession.create('/model.onnx', { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const inName = s.inputNames[0], outName = s.outputNames[0];
+  return {
+    loadMs: performance.now() - t0,
+    infer: async (x) => (await s.run({ [inName]: new ort.Tensor('float32', x, [1, 1, h, w]) }))[outName].data,
+    wasmBytes: () => 0,
+    version: ort.env.versions ? ort.env.versions.web : '',
+  };
+}
+
+async function memoryMB() {
+  if (self.crossOriginIsolated && performance.measureUserAgentSpecificMemory) {
+    try {
+      const m = await performance.measureUserAgentSpecificMemory();
+      return m.bytes / 1e6;
+    } catch (e) { log('measureUserAgentSpecificMemory: ' + e); }
+  }
+  return performance.memory ? performance.memory.usedJSHeapSize / 1e6 : 0;
+}
+
+async function first(m) {
+  const e = q.get('engine') === 'ours' ? await loadOurs() : await loadOrt(1, m.h, m.w);
+  await e.infer(m.images[0]);
+  const firstMs = performance.now(); // since navigation start: page, app, model, one image
+  for (let i = 0; i < 5; i++) await e.infer(m.images[i % m.images.length]);
+  return { firstMs, loadMs: e.loadMs, memMB: await memoryMB(), wasmMB: e.wasmBytes() / 1e6 };
+}
+
+async function pair(m) {
+  const threads = +q.get('threads') || 1, runs = +q.get('runs') || 20;
+  const ours = await loadOurs();
+  const ort = await loadOrt(threads, m.h, m.w);
+  const o0 = Array.from(await ours.infer(m.images[0])), t0 = Array.from(await ort.infer(m.images[0]));
+  for (let i = 0; i < 3; i++) { await ours.infer(m.images[i % m.images.length]); await ort.infer(m.images[i % m.images.length]); }
+  const a = [], b = [];
+  for (let i = 0; i < runs; i++) {
+    const x = m.images[i % m.images.length];
+    let s = performance.now(); await ours.infer(x); a.push(performance.now() - s);
+    s = performance.now(); await ort.infer(x); b.push(performance.now() - s);
+  }
+  let d = 0;
+  for (let i = 0; i < o0.length; i++) d = Math.max(d, Math.abs(o0[i] - t0[i]));
+  return { threads, ours: a, ort: b, maxAbsDiff: d, oursLoadMs: ours.loadMs, ortLoadMs: ort.loadMs, version: ort.version,
+    crossOriginIsolated: self.crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency };
+}
+
+async function many(m) {
+  const workers = +q.get('workers') || navigator.hardwareConcurrency, total = +q.get('images') || 16;
+  const model = await (await fetch('/model.onnx')).arrayBuffer();
+  const ws = await Promise.all(Array.from({ length: workers }, () => new Promise((ok, fail) => {
+    const w = new Worker('worker.js');
+    w.onmessage = (e) => (e.data.error ? fail(new Error(e.data.error)) : ok(w));
+    w.postMessage({ init: model, images: m.images });
+  })));
+  // Warm-up: one image per worker.
+  await Promise.all(ws.map((w) => new Promise((ok) => { w.onmessage = ok; w.postMessage({ run: 1 }); })));
+  let s = performance.now();
+  const per = Math.ceil(total / workers);
+  await Promise.all(ws.map((w) => new Promise((ok) => { w.onmessage = ok; w.postMessage({ run: per }); })));
+  const oursIps = (per * workers) / ((performance.now() - s) / 1e3);
+  ws.forEach((w) => w.terminate());
+  const ort = await loadOrt(1, m.h, m.w);
+  await ort.infer(m.images[0]);
+  s = performance.now();
+  for (let i = 0; i < total; i++) await ort.infer(m.images[i % m.images.length]);
+  const ortIps = total / ((performance.now() - s) / 1e3);
+  return { workers, oursImages: per * workers, oursIps, ortImages: total, ortIps };
+}
+
+(async () => {
+  try {
+    const m = await meta();
+    const phase = q.get('phase');
+    const r = phase === 'first' ? await first(m) : phase === 'pair' ? await pair(m) : await many(m);
+    log(JSON.stringify(r).slice(0, 400));
+    window.benchResult = JSON.stringify(r);
+  } catch (e) {
+    log('error: ' + e);
+    window.benchError = String(e && e.stack || e);
+  }
+})();

@@ -1,0 +1,15 @@
+//go:build cuda
+
+package main
+
+import "myoseg/core/engine/gorgonnx"
+
+// accelerator names the GPU that runs the model in the cuda build, and
+// fails when there is none. (When the CUDA driver itself cannot start,
+// gorgonia.org/cu's init already exits the program with its own message.)
+func accelerator() (string, error) { return gorgonnx.CUDADevice() }
+
+// defaultWorkers: every gorgonia graph opens its own CUDA context on the
+// GPU, so a few graphs in flight keep it busy while the CPU decodes,
+// post-processes and writes; more only add contexts (GPU memory).
+func defaultWorkers() int { return 4 }

@@ -1,0 +1,6 @@
+//go:build !cuda
+
+package main
+
+// defaultEngine runs the model on the CPU with core/backend.
+const defaultEngine = engineFast
