@@ -28,6 +28,7 @@ $(WASMEXEC): $(GOROOT)/lib/wasm/wasm_exec.js
 
 test: wasm
 	$(GO) test ./...
+	GOEXPERIMENT=simd $(GO) test ./core/backend/ ./core/engine/... ./models/
 	$(MAKE) test-wasm
 	$(MAKE) e2e
 
