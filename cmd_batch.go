@@ -120,7 +120,7 @@ func runBatch(args []string, stdout, stderr io.Writer) int {
 	if err := store.clearStale(plan.Owned()); err != nil {
 		return fail(err)
 	}
-	hw, err := accelerator()
+	hw, err := accelerator(sf.engine)
 	if err != nil {
 		return fail(err)
 	}

@@ -7,7 +7,13 @@ import "myoseg/core/engine/gorgonnx"
 // accelerator names the GPU that runs the model in the cuda build, and
 // fails when there is none. (When the CUDA driver itself cannot start,
 // gorgonia.org/cu's init already exits the program with its own message.)
-func accelerator() (string, error) { return gorgonnx.CUDADevice() }
+// Only gorgonia graphs run on the GPU: another engine runs on the CPU.
+func accelerator(engineName string) (string, error) {
+	if engineName != engineGorgonnx {
+		return "CPU (engine " + engineName + "; only the gorgonnx engine uses the GPU)", nil
+	}
+	return gorgonnx.CUDADevice()
+}
 
 // defaultWorkers: every gorgonia graph opens its own CUDA context on the
 // GPU, so a few graphs in flight keep it busy while the CPU decodes,
