@@ -45,7 +45,8 @@ type Options struct {
 	// Pred holds masks made elsewhere, at the dataset's relative paths: for
 	// the image BB/Healthy/Images/S1_1.png either Pred's
 	// BB/Healthy/Masks/S1_1.png or BB/Healthy/S1_1.png (also with the image's
-	// stem and .png). When nil, Predictor makes them.
+	// stem and .png), or batch output's BB/Healthy/Images/S1_1.mask.png.
+	// When nil, Predictor makes them.
 	Pred      fs.FS
 	Predictor Predictor
 	// User is the calibration for images that carry none (PNG): with it, CSA
@@ -201,7 +202,9 @@ func Evaluate(ctx context.Context, data fs.FS, ds *dataset.Dataset, opt Options)
 
 // predCandidates lists where a prediction for it may sit in the prediction
 // folder, relative to the dataset root: {muscle}/{group}/Masks/NAME or
-// {muscle}/{group}/NAME, each also with the stem and .png.
+// {muscle}/{group}/NAME, each also with the stem and .png, or where
+// `myoseg batch` writes it: {muscle}/{group}/Images/STEM.mask.png (so
+// `eval --pred OUT/masks` scores a batch run).
 func predCandidates(it dataset.Item, root string) []string {
 	rel := it.GroupDir()
 	if root != "." && root != "" {
@@ -215,7 +218,8 @@ func predCandidates(it dataset.Item, root string) []string {
 	for _, n := range names {
 		out = append(out, path.Join(rel, "Masks", n), path.Join(rel, n))
 	}
-	return out
+	stem := strings.TrimSuffix(it.Name, path.Ext(it.Name))
+	return append(out, path.Join(rel, "Images", stem+".mask.png"))
 }
 
 // findPred finds the prediction: first relative to the dataset's root,

@@ -444,24 +444,28 @@ func TestFindPred(t *testing.T) {
 	img := pngBytes(t, scan(80))
 	mask := pngBytes(t, maskOf(tw, th, region))
 	data := fstest.MapFS{
-		"Polito/BB/Healthy/Images/A_1.png": {Data: img},
-		"Polito/BB/Healthy/Masks/A_1.png":  {Data: mask},
-		"Polito/ta/healthy/images/B_1.png": {Data: img},
-		"Polito/ta/healthy/masks/B_1.png":  {Data: mask},
-		"Polito/GM/Healthy/Images/C_1.tif": {Data: img}, // a PNG despite the name: decode sniffs
-		"Polito/GM/Healthy/Masks/C_1.png":  {Data: mask},
+		"Polito/BB/Healthy/Images/A_1.png":      {Data: img},
+		"Polito/BB/Healthy/Masks/A_1.png":       {Data: mask},
+		"Polito/ta/healthy/images/B_1.png":      {Data: img},
+		"Polito/ta/healthy/masks/B_1.png":       {Data: mask},
+		"Polito/GM/Healthy/Images/C_1.tif":      {Data: img}, // a PNG despite the name: decode sniffs
+		"Polito/GM/Healthy/Masks/C_1.png":       {Data: mask},
+		"Polito/TA/Pathological/Images/D_1.png": {Data: img},
+		"Polito/TA/Pathological/Masks/D_1.png":  {Data: mask},
 	}
 	pred := fstest.MapFS{
-		"BB/Healthy/Masks/A_1.png":    {Data: mask}, // relative to the dataset root
-		"Polito/ta/healthy/B_1.png":   {Data: mask}, // root kept, flat
-		"GM/Healthy/Masks/C_1.png":    {Data: mask}, // stem + .png
-		"GM/Healthy/Masks/unused.png": {Data: mask},
+		"BB/Healthy/Masks/A_1.png":                   {Data: mask}, // relative to the dataset root
+		"Polito/ta/healthy/B_1.png":                  {Data: mask}, // root kept, flat
+		"GM/Healthy/Masks/C_1.png":                   {Data: mask}, // stem + .png
+		"GM/Healthy/Masks/unused.png":                {Data: mask},
+		"Polito/TA/Pathological/Images/D_1.mask.png": {Data: mask}, // batch output's masks/ folder
 	}
 	rep := run(t, data, pred, Options{})
 	want := map[string]string{
 		"A_1.png": "BB/Healthy/Masks/A_1.png",
 		"B_1.png": "Polito/ta/healthy/B_1.png",
 		"C_1.tif": "GM/Healthy/Masks/C_1.png",
+		"D_1.png": "Polito/TA/Pathological/Images/D_1.mask.png",
 	}
 	for _, r := range rep.Images {
 		if r.PredPath != want[r.Item.Name] || r.Dice != 1 {

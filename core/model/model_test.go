@@ -112,3 +112,14 @@ func FuzzParse(f *testing.F) {
 		_, _ = Parse("fuzz.onnx", b) // must not panic
 	})
 }
+
+// The test-model writer is deterministic, so a test model's SHA-256 (and
+// everything keyed by it, like batch's resume records) is stable.
+func TestTestModelBytesAreStable(t *testing.T) {
+	first := string(tiny().Bytes())
+	for i := 0; i < 50; i++ {
+		if string(tiny().Bytes()) != first {
+			t.Fatalf("encoding %d differs", i)
+		}
+	}
+}

@@ -20,6 +20,7 @@ import (
 type graph struct {
 	model   *onnx.Model
 	backend *gx.Graph
+	ran     bool // gorgonnx finishes building the graph on its first Run
 }
 
 // Engine is a pool of gorgonnx graphs, one per worker, built lazily and
@@ -27,7 +28,7 @@ type graph struct {
 type Engine struct {
 	m     *model.Model
 	pool  *engine.Pool[*graph]
-	build sync.Mutex // gorgonnx races when graphs are built concurrently
+	build sync.Mutex // gorgonnx races (a package-level name counter) when graphs are built concurrently
 }
 
 // New returns a pool of at most workers graphs. It builds the first graph
@@ -86,7 +87,7 @@ func (e *Engine) Infer(ctx context.Context, in []float32) (out []float32, err er
 		broken = true
 		return nil, fmt.Errorf("engine: set input: %w", err)
 	}
-	if err := g.backend.Run(); err != nil {
+	if err := e.run(g); err != nil {
 		broken = true
 		return nil, fmt.Errorf("engine: %s: run: %w", e.m.Info.Name, err)
 	}
@@ -101,4 +102,16 @@ func (e *Engine) Infer(ctx context.Context, in []float32) (out []float32, err er
 		return nil, fmt.Errorf("engine: %s: output is not %d float32 values", e.m.Info.Name, h*w)
 	}
 	return append([]float32(nil), data...), nil
+}
+
+// run runs the graph; its first run also builds gorgonia's expression
+// graph, which touches gorgonnx's package-level state, so that one is made
+// under the build lock.
+func (e *Engine) run(g *graph) error {
+	if !g.ran {
+		e.build.Lock()
+		defer e.build.Unlock()
+		g.ran = true
+	}
+	return g.backend.Run()
 }

@@ -4,7 +4,9 @@ package onnxtest
 
 import (
 	"encoding/binary"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -85,7 +87,8 @@ func (m Model) Bytes() []byte {
 			nb = bytesField(nb, 2, []byte(out))
 		}
 		nb = bytesField(nb, 4, []byte(n.Op))
-		for k, v := range n.Ints {
+		for _, k := range slices.Sorted(maps.Keys(n.Ints)) { // sorted: the same model encodes to the same bytes
+			v := n.Ints[k]
 			a := bytesField(nil, 1, []byte(k))
 			for _, x := range v {
 				a = varintField(a, 8, x)
@@ -93,13 +96,15 @@ func (m Model) Bytes() []byte {
 			a = varintField(a, 20, 7) // AttributeProto.INTS
 			nb = bytesField(nb, 5, a)
 		}
-		for k, v := range n.Int {
+		for _, k := range slices.Sorted(maps.Keys(n.Int)) {
+			v := n.Int[k]
 			a := bytesField(nil, 1, []byte(k))
 			a = varintField(a, 3, v)
 			a = varintField(a, 20, 2) // INT
 			nb = bytesField(nb, 5, a)
 		}
-		for k, v := range n.String {
+		for _, k := range slices.Sorted(maps.Keys(n.String)) {
+			v := n.String[k]
 			a := bytesField(nil, 1, []byte(k))
 			a = bytesField(a, 4, []byte(v))
 			a = varintField(a, 20, 3) // STRING
