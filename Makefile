@@ -9,7 +9,7 @@ WASMEXEC := web/dist/wasm_exec.js
 # downloads it once and keeps it in IndexedDB).
 WASM_SRC := $(shell find core wasm -name '*.go' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: run wasm test test-wasm e2e bench-e2e clean
+.PHONY: run wasm test test-wasm e2e slurm bench-e2e clean
 
 run: wasm
 	$(GO) run . serve $(ARGS)
@@ -31,6 +31,7 @@ test: wasm
 	GOEXPERIMENT=simd $(GO) test ./core/backend/ ./core/engine/... ./models/
 	$(MAKE) test-wasm
 	$(MAKE) e2e
+	$(MAKE) slurm
 
 # The core and the browser shim's packages under GOOS=js, run by Node: the
 # same tests as natively, on the code the browser runs.
@@ -41,6 +42,13 @@ test-wasm:
 # CHROMIUM=...). Screenshots land in e2e/artifacts/.
 e2e: wasm
 	MYOSEG_E2E=1 $(GO) test -count=1 -timeout 20m -v ./e2e/
+
+# A real one-node Slurm cluster (munged, slurmctld, slurmd in a temp dir)
+# runs a 3-task batch array over phantoms; the merged result must equal a
+# single run byte for byte. Prints SKIP and passes where Slurm cannot start;
+# SLURM_TEST_REQUIRED=1 makes that a failure.
+slurm:
+	scripts/slurm-test.sh
 
 # Page-load and per-image timings, wasm sizes and worker memory.
 bench-e2e: wasm
