@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"myoseg/core/onnxpb"
 )
 
 // Info describes a model: where it came from and how to feed it.
@@ -34,7 +36,6 @@ type Info struct {
 type Model struct {
 	Info  Info
 	Bytes []byte // the ONNX file, for the engine
-	graph *graph
 }
 
 // MaxBytes bounds the model file: the browser downloads it, and gorgonnx
@@ -68,11 +69,11 @@ func Parse(name string, data []byte) (m *Model, err error) {
 	if len(data) > MaxBytes {
 		return nil, fmt.Errorf("%d bytes is over the %d MB limit", len(data), MaxBytes>>20)
 	}
-	mp, err := parseModelProto(data)
+	mp, err := onnxpb.Read(data)
 	if err != nil {
 		return nil, fmt.Errorf("not an ONNX model: %w", err)
 	}
-	if mp.graph == nil || len(mp.graph.nodes) == 0 || mp.irVersion == 0 {
+	if mp.Graph == nil || len(mp.Graph.Nodes) == 0 || mp.IRVersion == 0 {
 		return nil, fmt.Errorf("not an ONNX model: no graph or IR version")
 	}
 	info, err := readInfo(mp)
@@ -85,16 +86,16 @@ func Parse(name string, data []byte) (m *Model, err error) {
 	sum := sha256.Sum256(data)
 	info.SHA256 = hex.EncodeToString(sum[:])
 	info.Bytes = len(data)
-	info.Nodes = len(mp.graph.nodes)
-	for _, t := range mp.graph.initializers {
-		info.Params += t.elements()
+	info.Nodes = len(mp.Graph.Nodes)
+	for _, t := range mp.Graph.Inits {
+		info.Params += int64(t.Elements())
 	}
-	info.MACs = countMACs(mp.graph, info.InputH, info.InputW)
-	return &Model{Info: info, Bytes: data, graph: mp.graph}, nil
+	info.MACs = countMACs(mp.Graph, info.InputH, info.InputW)
+	return &Model{Info: info, Bytes: data}, nil
 }
 
-func readInfo(mp *modelProto) (Info, error) {
-	md := mp.metadata
+func readInfo(mp *onnxpb.Model) (Info, error) {
+	md := mp.Metadata
 	req := func(k string) (string, error) {
 		v, ok := md[k]
 		if !ok || strings.TrimSpace(v) == "" {
@@ -177,10 +178,10 @@ var unsupportedWhy = map[string]string{
 	"ConstantOfShape": "dynamic shapes are not supported; export with static shapes",
 }
 
-func validate(mp *modelProto, info *Info) error {
-	opset, ok := mp.opsets[""]
+func validate(mp *onnxpb.Model, info *Info) error {
+	opset, ok := mp.Opsets[""]
 	if !ok {
-		opset, ok = mp.opsets["ai.onnx"]
+		opset, ok = mp.Opsets["ai.onnx"]
 	}
 	if !ok {
 		return fmt.Errorf("no default-domain opset import")
@@ -189,32 +190,32 @@ func validate(mp *modelProto, info *Info) error {
 		return fmt.Errorf("opset %d: gorgonnx needs opset ≤ 12 (Squeeze/Unsqueeze axes as attributes); export with opset_version=11", opset)
 	}
 	info.Opset = opset
-	g := mp.graph
-	var inputs []valueInfo
-	for _, vi := range g.inputs {
-		if _, isWeight := g.initializers[vi.name]; !isWeight {
+	g := mp.Graph
+	var inputs []onnxpb.Value
+	for _, vi := range g.Inputs {
+		if _, isWeight := g.Inits[vi.Name]; !isWeight {
 			inputs = append(inputs, vi)
 		}
 	}
-	if len(inputs) != 1 || len(g.outputs) != 1 {
-		return fmt.Errorf("want one image input and one output, found %d and %d", len(inputs), len(g.outputs))
+	if len(inputs) != 1 || len(g.Outputs) != 1 {
+		return fmt.Errorf("want one image input and one output, found %d and %d", len(inputs), len(g.Outputs))
 	}
 	want := []int64{1, 1, int64(info.InputH), int64(info.InputW)}
-	for _, vi := range []valueInfo{inputs[0], g.outputs[0]} {
-		if fmt.Sprint(vi.dims) != fmt.Sprint(want) {
-			return fmt.Errorf("tensor %q has shape %v; the metadata says %v (static 1×1×H×W, no symbolic dimensions)", vi.name, vi.dims, want)
+	for _, vi := range []onnxpb.Value{inputs[0], g.Outputs[0]} {
+		if fmt.Sprint(vi.Dims) != fmt.Sprint(want) {
+			return fmt.Errorf("tensor %q has shape %v; the metadata says %v (static 1×1×H×W, no symbolic dimensions)", vi.Name, vi.Dims, want)
 		}
 	}
-	for i, n := range g.nodes {
-		where := fmt.Sprintf("node %d (%s %q)", i, n.opType, n.name)
-		if why, bad := unsupportedWhy[n.opType]; bad {
+	for i, n := range g.Nodes {
+		where := fmt.Sprintf("node %d (%s %q)", i, n.Op, n.Name)
+		if why, bad := unsupportedWhy[n.Op]; bad {
 			return fmt.Errorf("%s: %s", where, why)
 		}
-		if !supported[n.opType] {
-			return fmt.Errorf("%s: op %s is not run correctly by the gorgonia backend", where, n.opType)
+		if !supported[n.Op] {
+			return fmt.Errorf("%s: op %s is not run correctly by the gorgonia backend", where, n.Op)
 		}
 		seen := map[string]bool{}
-		for _, in := range n.inputs {
+		for _, in := range n.Inputs {
 			if in != "" && seen[in] {
 				return fmt.Errorf("%s: takes %q twice; gorgonnx silently sees only one copy (e.g. Concat(x,x), Mul(x,x))", where, in)
 			}
@@ -227,27 +228,27 @@ func validate(mp *modelProto, info *Info) error {
 	return nil
 }
 
-func validateNode(n node, g *graph) error {
-	switch n.opType {
+func validateNode(n onnxpb.Node, g *onnxpb.Graph) error {
+	switch n.Op {
 	case "Conv":
-		if a, ok := n.attrs["group"]; ok && a.i != 1 {
-			return fmt.Errorf("group=%d: gorgonnx ignores group", a.i)
+		if a, ok := n.Attrs["group"]; ok && a.I != 1 {
+			return fmt.Errorf("group=%d: gorgonnx ignores group", a.I)
 		}
-		if a, ok := n.attrs["auto_pad"]; ok && a.s != "NOTSET" && a.s != "" {
-			return fmt.Errorf("auto_pad=%s: export explicit symmetric pads", a.s)
+		if a, ok := n.Attrs["auto_pad"]; ok && a.S != "NOTSET" && a.S != "" {
+			return fmt.Errorf("auto_pad=%s: export explicit symmetric pads", a.S)
 		}
-		if p := n.attrs["pads"].ints; len(p) > 0 {
+		if p := n.Attrs["pads"].Ints; len(p) > 0 {
 			for _, v := range p {
 				if v != p[0] {
 					return fmt.Errorf("pads %v: gorgonnx only takes equal pads on all sides", p)
 				}
 			}
 		}
-		if w, ok := g.initializers[inputName(n, 1)]; !ok || len(w.dims) != 4 {
+		if w, ok := g.Inits[inputName(n, 1)]; !ok || len(w.Dims) != 4 {
 			return fmt.Errorf("weights must be a 4-D initializer")
 		}
 	case "MaxPool":
-		if p := n.attrs["pads"].ints; len(p) > 0 {
+		if p := n.Attrs["pads"].Ints; len(p) > 0 {
 			for _, v := range p {
 				if v != p[0] {
 					return fmt.Errorf("pads %v: gorgonnx only takes equal pads", p)
@@ -255,26 +256,26 @@ func validateNode(n node, g *graph) error {
 			}
 		}
 	case "Reshape":
-		shape, ok := g.initializers[inputName(n, 1)]
-		if !ok || shape.ints == nil {
+		shape, ok := g.Inits[inputName(n, 1)]
+		if !ok || shape.Ints == nil {
 			return fmt.Errorf("target shape must be a constant int64 initializer")
 		}
-		for _, d := range shape.ints {
+		for _, d := range shape.Ints {
 			if d <= 0 {
-				return fmt.Errorf("target shape %v has %d: gorgonnx fails on -1/0 when reshaping into more dimensions; export static shapes", shape.ints, d)
+				return fmt.Errorf("target shape %v has %d: gorgonnx fails on -1/0 when reshaping into more dimensions; export static shapes", shape.Ints, d)
 			}
 		}
 	case "Squeeze", "Unsqueeze":
-		if len(n.inputs) > 1 {
+		if len(n.Inputs) > 1 {
 			return fmt.Errorf("axes given as an input: gorgonnx needs them as an attribute (opset ≤ 12)")
 		}
 	}
 	return nil
 }
 
-func inputName(n node, i int) string {
-	if i < len(n.inputs) {
-		return n.inputs[i]
+func inputName(n onnxpb.Node, i int) string {
+	if i < len(n.Inputs) {
+		return n.Inputs[i]
 	}
 	return ""
 }
