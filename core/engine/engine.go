@@ -39,6 +39,9 @@ func NewPool[T any](workers int, build func() (T, error)) (*Pool[T], error) {
 // Get takes an idle value, or builds one while the pool is not full.
 func (p *Pool[T]) Get(ctx context.Context) (T, error) {
 	var zero T
+	if err := ctx.Err(); err != nil {
+		return zero, err
+	}
 	select {
 	case v := <-p.free:
 		return v, nil

@@ -51,9 +51,6 @@ func (e *Fast) Infer(ctx context.Context, in []float32) ([]float32, error) {
 	if len(in) != h*w {
 		return nil, fmt.Errorf("engine: input has %d values, the model takes 1×1×%d×%d", len(in), h, w)
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	r, err := e.pool.Get(ctx)
 	if err != nil {
 		return nil, err

@@ -1,91 +1,17 @@
 package gorgonnx
 
 import (
-	"context"
-	"math"
-	"sync"
 	"testing"
 
+	"myoseg/core/engine"
+	"myoseg/core/engine/enginetest"
 	"myoseg/core/model"
-	"myoseg/core/model/onnxtest"
 )
 
+func newGorgonnx(m *model.Model, workers int) (engine.Engine, error) { return New(m, workers) }
+
 func TestGorgonnxMatchesHandComputation(t *testing.T) {
-	const h, w = 16, 20
-	w1 := []float32{0.1, -0.2, 0.3, 0.5, 1, -0.5, 0.2, 0.1, -0.1,
-		-0.3, 0.4, 0.2, 0.1, -1, 0.6, 0.3, -0.2, 0.05}
-	b1 := []float32{0.1, -0.05}
-	w2 := []float32{1.5, -0.7}
-	var b2 float32 = -0.2
-	m, err := model.Parse("tiny.onnx", onnxtest.TinyNet(h, w, w1, b1, w2, b2).Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := New(m, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Two different inputs in turn on the same graph: the second run must
-	// not see the first input (graphs are reused).
-	for run, scale := range []float32{1, -0.5, 1} {
-		in := make([]float32, h*w)
-		for i := range in {
-			in[i] = scale * float32(math.Sin(float64(i)*0.37))
-		}
-		got, err := e.Infer(context.Background(), in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := onnxtest.TinyNetReference(in, h, w, w1, b1, w2, b2)
-		var maxDiff float64
-		for i := range got {
-			maxDiff = math.Max(maxDiff, math.Abs(float64(got[i])-want[i]))
-		}
-		if maxDiff > 1e-5 {
-			t.Errorf("run %d: max abs diff %g", run, maxDiff)
-		}
-	}
-	if _, err := e.Infer(context.Background(), make([]float32, 7)); err == nil {
-		t.Error("wrong input size accepted")
-	}
+	enginetest.HandComputation(t, newGorgonnx)
 }
 
-// Concurrent inference on a pool gives each caller its own input's answer.
-func TestGorgonnxConcurrent(t *testing.T) {
-	const h, w = 16, 16
-	w1 := make([]float32, 18)
-	w1[4] = 1 // centre tap: channel 0 passes the input through
-	m, err := model.Parse("tiny.onnx", onnxtest.TinyNet(h, w, w1, []float32{0, 0}, []float32{1, 0}, 0).Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := New(m, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 12)
-	for k := 0; k < 12; k++ {
-		wg.Add(1)
-		go func(v float32) {
-			defer wg.Done()
-			in := make([]float32, h*w)
-			for i := range in {
-				in[i] = v
-			}
-			out, err := e.Infer(context.Background(), in)
-			if err != nil {
-				errs <- err
-				return
-			}
-			if want := float32(1 / (1 + math.Exp(-float64(v)))); math.Abs(float64(out[5]-want)) > 1e-6 {
-				t.Errorf("input %g: got %g, want %g", v, out[5], want)
-			}
-		}(float32(k) / 4)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-}
+func TestGorgonnxConcurrent(t *testing.T) { enginetest.Concurrent(t, newGorgonnx) }
