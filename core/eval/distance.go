@@ -4,6 +4,8 @@ import (
 	"errors"
 	"image"
 	"math"
+
+	"myoseg/core/edt"
 )
 
 // Overlap holds the pixel-count metrics of an automatic mask against the
@@ -134,85 +136,15 @@ func distancesTo(features, queries []image.Point, box image.Rectangle, sx, sy fl
 	w, h := box.Dx(), box.Dy()
 	d := make([]float64, w*h)
 	for i := range d {
-		d[i] = edtInf
+		d[i] = edt.Far
 	}
 	for _, p := range features {
 		d[(p.Y-box.Min.Y)*w+p.X-box.Min.X] = 0
 	}
-	SquaredEDT(d, w, h, sx, sy)
+	edt.Squared(d, w, h, sx, sy)
 	out := make([]float64, len(queries))
 	for i, p := range queries {
 		out[i] = math.Sqrt(d[(p.Y-box.Min.Y)*w+p.X-box.Min.X])
 	}
 	return out
-}
-
-// edtInf marks a pixel that is not a feature. Finite, so that the parabola
-// arithmetic stays free of Inf−Inf; far above any squared distance on an
-// image (even 10⁵ px at 10 mm per pixel gives 10¹⁴).
-const edtInf = 1e20
-
-// SquaredEDT replaces f (w×h, row-major; 0 at features, edtInf elsewhere)
-// by the squared Euclidean distance to the nearest feature, for pixels sx
-// wide and sy tall: Felzenszwalb & Huttenlocher's exact transform, "Distance
-// Transforms of Sampled Functions" (Theory of Computing 8, 2012), one 1D
-// lower-envelope pass per column and then per row. O(w·h).
-func SquaredEDT(f []float64, w, h int, sx, sy float64) {
-	n := max(w, h)
-	buf := make([]float64, n)
-	out := make([]float64, n)
-	v := make([]int, n)
-	z := make([]float64, n+1)
-	for x := 0; x < w; x++ {
-		for y := 0; y < h; y++ {
-			buf[y] = f[y*w+x]
-		}
-		edt1D(buf[:h], out[:h], v, z, sy*sy)
-		for y := 0; y < h; y++ {
-			f[y*w+x] = out[y]
-		}
-	}
-	for y := 0; y < h; y++ {
-		row := f[y*w : (y+1)*w]
-		copy(buf, row)
-		edt1D(buf[:w], row, v, z, sx*sx)
-	}
-}
-
-// edt1D computes d(p) = min_q f(q) + s2·(p−q)² by the lower envelope of
-// parabolas. v and z are scratch of length ≥ len(f) and len(f)+1.
-func edt1D(f, d []float64, v []int, z []float64, s2 float64) {
-	n := len(f)
-	if n == 0 {
-		return
-	}
-	k := 0
-	v[0] = 0
-	z[0] = math.Inf(-1)
-	z[1] = math.Inf(1)
-	for q := 1; q < n; q++ {
-		// Intersection of parabola q with the envelope's last one; z[0] is
-		// −Inf, so the loop stops at k = 0 at the latest.
-		s := intersect(f, v[k], q, s2)
-		for s <= z[k] {
-			k--
-			s = intersect(f, v[k], q, s2)
-		}
-		k++
-		v[k] = q
-		z[k] = s
-		z[k+1] = math.Inf(1)
-	}
-	k = 0
-	for p := 0; p < n; p++ {
-		for z[k+1] < float64(p) {
-			k++
-		}
-		q := v[k]
-		d[p] = s2*float64((p-q)*(p-q)) + f[q]
-	}
-}
-
-func intersect(f []float64, p, q int, s2 float64) float64 {
-	return ((f[q] + s2*float64(q*q)) - (f[p] + s2*float64(p*p))) / (2 * s2 * float64(q-p))
 }

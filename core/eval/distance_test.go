@@ -167,25 +167,6 @@ func TestSurfaceDistanceMatchesBruteForce(t *testing.T) {
 	}
 }
 
-func TestSquaredEDT(t *testing.T) {
-	// One feature at (2, 1) in a 5×3 grid with 2-wide pixels.
-	w, h := 5, 3
-	f := make([]float64, w*h)
-	for i := range f {
-		f[i] = edtInf
-	}
-	f[1*w+2] = 0
-	SquaredEDT(f, w, h, 2, 1)
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			dx, dy := float64(x-2)*2, float64(y-1)
-			if want := dx*dx + dy*dy; f[y*w+x] != want {
-				t.Errorf("(%d,%d) = %g, want %g", x, y, f[y*w+x], want)
-			}
-		}
-	}
-}
-
 func BenchmarkSurfaceDistanceSeedSize(b *testing.B) {
 	// A 480×512 seed-size image with a muscle-sized ellipse and a slightly
 	// shifted prediction.

@@ -4,6 +4,8 @@ import (
 	"image"
 	"math"
 	"slices"
+
+	"myoseg/core/edt"
 )
 
 // fillPolygon sets mask[y*w+x] = 1 for every pixel whose centre lies inside
@@ -109,64 +111,11 @@ func distanceWindow(src []uint8, w int, win image.Rectangle, dst []float32) {
 }
 
 // distanceTo returns, for every pixel, the Euclidean distance to the nearest
-// pixel with src != 0 (Felzenszwalb & Huttenlocher's exact linear-time
-// transform), into dst (w*h).
+// pixel with src != 0 (core/edt's exact linear-time transform), into dst (w*h).
 func distanceTo(src []uint8, w, h int, dst []float32) {
-	const inf = 1e12
-	f := make([]float64, max(w, h))
-	d := make([]float64, max(w, h))
-	v := make([]int, max(w, h))
-	z := make([]float64, max(w, h)+1)
-	col := make([]float64, w*h)
-	// columns
-	for x := 0; x < w; x++ {
-		for y := 0; y < h; y++ {
-			if src[y*w+x] != 0 {
-				f[y] = 0
-			} else {
-				f[y] = inf
-			}
-		}
-		edt1(f[:h], d[:h], v, z)
-		for y := 0; y < h; y++ {
-			col[y*w+x] = d[y]
-		}
-	}
-	// rows
-	for y := 0; y < h; y++ {
-		copy(f[:w], col[y*w:(y+1)*w])
-		edt1(f[:w], d[:w], v, z)
-		for x := 0; x < w; x++ {
-			dst[y*w+x] = float32(math.Sqrt(d[x]))
-		}
-	}
-}
-
-// edt1 is the 1-D squared distance transform of sampled function f.
-func edt1(f, d []float64, v []int, z []float64) {
-	n := len(f)
-	k := 0
-	v[0] = 0
-	z[0] = math.Inf(-1)
-	z[1] = math.Inf(1)
-	for q := 1; q < n; q++ {
-		s := ((f[q] + float64(q*q)) - (f[v[k]] + float64(v[k]*v[k]))) / float64(2*q-2*v[k])
-		for s <= z[k] { // z[0] = -inf stops this at k = 0
-			k--
-			s = ((f[q] + float64(q*q)) - (f[v[k]] + float64(v[k]*v[k]))) / float64(2*q-2*v[k])
-		}
-		k++
-		v[k] = q
-		z[k] = s
-		z[k+1] = math.Inf(1)
-	}
-	k = 0
-	for q := 0; q < n; q++ {
-		for z[k+1] < float64(q) {
-			k++
-		}
-		dq := float64(q - v[k])
-		d[q] = dq*dq + f[v[k]]
+	d := edt.ToNearest(w, h, func(i int) bool { return src[i] != 0 })
+	for i, v := range d {
+		dst[i] = float32(math.Sqrt(v))
 	}
 }
 

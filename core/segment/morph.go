@@ -1,95 +1,17 @@
 package segment
 
-import "math"
+import "myoseg/core/edt"
 
 // Binary masks here are []bool in row-major order, w×h. Morphology with a
-// disc of radius r goes through exact Euclidean distance transforms, so it
-// costs O(w·h) whatever r: the paper's radii scaled to a 1456-pixel-wide
-// panoramic image would make a sliding disc far too slow.
-
-const inf = math.MaxFloat64 / 4
-
-// sqDist returns, for each pixel, the squared Euclidean distance to the
-// nearest pixel where target(i) is true (inf when there is none).
-// Felzenszwalb & Huttenlocher, "Distance transforms of sampled functions" (2012).
-func sqDist(w, h int, target func(i int) bool) []float64 {
-	d := make([]float64, w*h)
-	for i := range d {
-		if !target(i) {
-			d[i] = inf
-		}
-	}
-	n := max(w, h)
-	f := make([]float64, n)
-	out := make([]float64, n)
-	v := make([]int, n)
-	z := make([]float64, n+1)
-	for x := 0; x < w; x++ { // columns
-		for y := 0; y < h; y++ {
-			f[y] = d[y*w+x]
-		}
-		dt1(f[:h], out[:h], v, z)
-		for y := 0; y < h; y++ {
-			d[y*w+x] = out[y]
-		}
-	}
-	for y := 0; y < h; y++ { // rows
-		row := d[y*w : (y+1)*w]
-		copy(f, row)
-		dt1(f[:w], out[:w], v, z)
-		copy(row, out[:w])
-	}
-	return d
-}
-
-// dt1 is the 1-D squared distance transform of f (lower envelope of parabolas).
-func dt1(f, out []float64, v []int, z []float64) {
-	n := len(f)
-	k := 0
-	// Start the envelope at the first finite sample: inf parabolas never win.
-	first := -1
-	for q := 0; q < n; q++ {
-		if f[q] < inf {
-			first = q
-			break
-		}
-	}
-	if first < 0 {
-		for q := range out {
-			out[q] = inf
-		}
-		return
-	}
-	v[0] = first
-	z[0], z[1] = -inf, inf
-	for q := first + 1; q < n; q++ {
-		if f[q] >= inf {
-			continue
-		}
-		s := ((f[q] + float64(q*q)) - (f[v[k]] + float64(v[k]*v[k]))) / float64(2*q-2*v[k])
-		for s <= z[k] {
-			k--
-			s = ((f[q] + float64(q*q)) - (f[v[k]] + float64(v[k]*v[k]))) / float64(2*q-2*v[k])
-		}
-		k++
-		v[k] = q
-		z[k], z[k+1] = s, inf
-	}
-	k = 0
-	for q := 0; q < n; q++ {
-		for z[k+1] < float64(q) {
-			k++
-		}
-		dq := float64(q - v[k])
-		out[q] = dq*dq + f[v[k]]
-	}
-}
+// disc of radius r goes through exact Euclidean distance transforms
+// (core/edt), so it costs O(w·h) whatever r: the paper's radii scaled to a
+// 1456-pixel-wide panoramic image would make a sliding disc far too slow.
 
 // erode keeps the pixels whose disc of radius r lies inside the mask.
 // Outside the image counts as inside, as in MATLAB's imerode: a muscle cut
 // off by the image edge is not eaten from that edge.
 func erode(m []bool, w, h int, r float64) []bool {
-	d := sqDist(w, h, func(i int) bool { return !m[i] })
+	d := edt.ToNearest(w, h, func(i int) bool { return !m[i] })
 	out := make([]bool, len(m))
 	for i := range m {
 		out[i] = d[i] > r*r
@@ -99,7 +21,7 @@ func erode(m []bool, w, h int, r float64) []bool {
 
 // dilate sets the pixels within r of the mask.
 func dilate(m []bool, w, h int, r float64) []bool {
-	d := sqDist(w, h, func(i int) bool { return m[i] })
+	d := edt.ToNearest(w, h, func(i int) bool { return m[i] })
 	out := make([]bool, len(m))
 	for i := range m {
 		out[i] = d[i] <= r*r

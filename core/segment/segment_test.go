@@ -3,37 +3,12 @@ package segment
 import (
 	"image"
 	"math"
-	"math/rand/v2"
 	"testing"
 
 	"myoseg/core/model"
 )
 
 var info = model.Info{InputH: 240, InputW: 256, Mean: 0.5, Std: 0.25, Threshold: 0.5}
-
-func TestSqDistMatchesBruteForce(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	for trial := 0; trial < 20; trial++ {
-		w, h := 5+rng.IntN(30), 5+rng.IntN(30)
-		m := make([]bool, w*h)
-		for i := range m {
-			m[i] = rng.Float64() < 0.1*float64(trial%5)
-		}
-		d := sqDist(w, h, func(i int) bool { return m[i] })
-		for i := range m {
-			best := inf
-			for j := range m {
-				if m[j] {
-					dx, dy := float64(i%w-j%w), float64(i/w-j/w)
-					best = math.Min(best, dx*dx+dy*dy)
-				}
-			}
-			if d[i] != best {
-				t.Fatalf("trial %d pixel %d: %g, want %g", trial, i, d[i], best)
-			}
-		}
-	}
-}
 
 func discMask(w, h int, cx, cy, r float64) []bool {
 	m := make([]bool, w*h)
