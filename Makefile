@@ -1,6 +1,6 @@
 # myoseg: `make run` builds the browser app (the Go core as WebAssembly) and
-# serves it; `make test` runs every test. Nothing else needs installing
-# beyond Go (and, for the browser tests, /usr/bin/chromium).
+# serves it; `make test` runs every test, first installing on Debian what
+# they need beyond Go (scripts/test-deps.sh: Chromium, Node, Slurm).
 GO      ?= go
 GOROOT  := $(shell $(GO) env GOROOT)
 WASM    := web/dist/myoseg.wasm
@@ -27,6 +27,7 @@ $(WASMEXEC): $(GOROOT)/lib/wasm/wasm_exec.js
 	cp $< $@
 
 test: wasm
+	scripts/test-deps.sh
 	$(GO) test ./...
 	GOEXPERIMENT=simd $(GO) test ./core/backend/ ./core/engine/... ./models/
 	$(MAKE) test-wasm
