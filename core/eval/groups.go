@@ -150,7 +150,7 @@ func selections(units []unit) []selection {
 	}
 	sort.SliceStable(order, func(i, j int) bool {
 		if order[i].m != order[j].m {
-			return muscleRank(order[i].m) < muscleRank(order[j].m)
+			return MuscleRank(order[i].m) < MuscleRank(order[j].m)
 		}
 		return order[i].g < order[j].g
 	})
@@ -166,8 +166,9 @@ func selections(units []unit) []selection {
 	return append(out, selection{"All", "", ""})
 }
 
-// muscleRank keeps the seed folders' order BB, GM, TA, then the others.
-func muscleRank(code string) int {
+// MuscleRank orders muscle codes as the seed folders are: BB, GM, TA, then
+// the others (tables and plots share it).
+func MuscleRank(code string) int {
 	switch code {
 	case "BB":
 		return 0

@@ -167,3 +167,22 @@ func contourLength(mask *image.Gray, bbox image.Rectangle, sx, sy float64) (px, 
 	}
 	return px, phys
 }
+
+// BBox is the bounding box of the mask's non-zero pixels (empty when none).
+func BBox(mask *image.Gray) image.Rectangle {
+	b := mask.Bounds()
+	minX, minY, maxX, maxY := b.Max.X, b.Max.Y, b.Min.X-1, b.Min.Y-1
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		row := mask.Pix[mask.PixOffset(b.Min.X, y):][:b.Dx()]
+		for i, v := range row {
+			if v != 0 {
+				minX, maxX = min(minX, b.Min.X+i), max(maxX, b.Min.X+i)
+				minY, maxY = min(minY, y), max(maxY, y)
+			}
+		}
+	}
+	if maxX < minX {
+		return image.Rectangle{}
+	}
+	return image.Rect(minX, minY, maxX+1, maxY+1)
+}

@@ -2,6 +2,7 @@ package measure
 
 import (
 	"image"
+	"image/color"
 	"math"
 	"testing"
 
@@ -123,5 +124,17 @@ func BenchmarkMask(b *testing.B) {
 		if _, err := Mask(g, m, cal); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestBBox(t *testing.T) {
+	m := image.NewGray(image.Rect(10, 20, 60, 70)) // bounds not at the origin
+	if got := BBox(m); !got.Empty() {
+		t.Errorf("empty mask: %v", got)
+	}
+	m.SetGray(15, 30, color.Gray{1})
+	m.SetGray(40, 22, color.Gray{255})
+	if got, want := BBox(m), image.Rect(15, 22, 41, 31); got != want {
+		t.Errorf("BBox %v, want %v", got, want)
 	}
 }

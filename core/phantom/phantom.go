@@ -22,7 +22,8 @@ const (
 	Width  = 512
 )
 
-// Muscles in folder order; subject j scans Muscles[j%3].
+// muscleOrder is the muscles in folder order; subject j scans muscleOrder[j%3].
+// A constant-sized array copied by value: callers cannot change it.
 var muscleOrder = [3]string{"BB", "GM", "TA"}
 
 // Config chooses a dataset.

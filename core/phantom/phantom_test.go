@@ -224,7 +224,7 @@ func TestPathologicalBrighter(t *testing.T) {
 		c[g]++
 		sum[s.Muscle], cnt[s.Muscle] = a, c
 	}
-	for _, m := range Muscles {
+	for _, m := range Muscles() {
 		c := cnt[m]
 		if c[0] == 0 || c[1] == 0 {
 			t.Fatalf("%s: %d healthy, %d pathological images", m, c[0], c[1])
@@ -259,8 +259,8 @@ func TestWriteDatasetLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	images := 0
-	for _, m := range Muscles {
-		for _, g := range Groups {
+	for _, m := range Muscles() {
+		for _, g := range Groups() {
 			dir := path.Join("out", m, g)
 			ch := readCSV(t, fsys, path.Join(dir, "characteristics.csv"))
 			tr := readCSV(t, fsys, path.Join(dir, "truth.csv"))

@@ -20,11 +20,11 @@ type FS interface {
 	WriteFile(name string, data []byte) error
 }
 
-// Groups are the group folder names, in folder order.
-var Groups = [2]string{"Healthy", "Pathological"}
+// Groups returns the group folder names, in folder order.
+func Groups() [2]string { return [2]string{"Healthy", "Pathological"} }
 
-// Muscles are the muscle folder names, in folder order.
-var Muscles = muscleOrder
+// Muscles returns the muscle folder names, in folder order.
+func Muscles() [3]string { return muscleOrder }
 
 // truthHeader and characteristicsHeader are the CSV headers written.
 const (
@@ -41,8 +41,8 @@ func WriteDataset(ctx context.Context, fsys FS, dir string, cfg Config, progress
 	if err := cfg.validate(); err != nil {
 		return err
 	}
-	for _, m := range Muscles {
-		for _, g := range Groups {
+	for _, m := range Muscles() {
+		for _, g := range Groups() {
 			for _, sub := range []string{"Images", "Masks"} {
 				d := path.Join(dir, m, g, sub)
 				if err := fsys.MkdirAll(d); err != nil {
@@ -154,8 +154,8 @@ func writeSample(fsys FS, dir string, s Sample, buf *bytes.Buffer) (truthRow, er
 // rows in image order.
 func writeTables(fsys FS, dir string, rows []truthRow) error {
 	sort.Slice(rows, func(a, b int) bool { return rows[a].index < rows[b].index })
-	for _, m := range Muscles {
-		for gi, g := range Groups {
+	for _, m := range Muscles() {
+		for gi, g := range Groups() {
 			var ch, tr strings.Builder
 			ch.WriteString(characteristicsHeader + "\n")
 			tr.WriteString(truthHeader + "\n")

@@ -161,7 +161,7 @@ func (s *Segmenter) Remeasure(res *Result, mask *image.Gray, corrected bool) (re
 func (s *Segmenter) record(res *Result, mask *image.Gray, corrected bool) (record.Record, error) {
 	req, img := res.Request, res.Image
 	roi := res.Field
-	if bb := bbox(mask); !bb.Empty() {
+	if bb := measure.BBox(mask); !bb.Empty() {
 		roi = bb
 	}
 	cal, err := calib.Resolve(img, roi, res.Field, req.User)
@@ -226,17 +226,3 @@ func scoreInto(r *record.Record, req Request, m measure.Result) {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-func bbox(m *image.Gray) image.Rectangle {
-	b := m.Bounds()
-	r := image.Rectangle{}
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		row := m.Pix[m.PixOffset(b.Min.X, y):][:b.Dx()]
-		for x, v := range row {
-			if v != 0 {
-				r = r.Union(image.Rect(b.Min.X+x, y, b.Min.X+x+1, y+1))
-			}
-		}
-	}
-	return r
-}

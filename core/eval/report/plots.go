@@ -131,7 +131,7 @@ func addPoints(p *plot.Plot, pts []point) (entries int, err error) {
 	}
 	sort.Slice(keys, func(i, j int) bool {
 		if keys[i].m != keys[j].m {
-			return muscleOrder(keys[i].m) < muscleOrder(keys[j].m)
+			return eval.MuscleRank(keys[i].m) < eval.MuscleRank(keys[j].m)
 		}
 		return keys[i].g < keys[j].g
 	})
@@ -148,18 +148,6 @@ func addPoints(p *plot.Plot, pts []point) (entries int, err error) {
 		p.Legend.Add(fmt.Sprintf("%s %s (n = %d)", k.m, k.g, len(series[k])), s)
 	}
 	return len(keys), nil
-}
-
-func muscleOrder(m string) int {
-	switch m {
-	case "BB":
-		return 0
-	case "GM":
-		return 1
-	case "TA":
-		return 2
-	}
-	return 3
 }
 
 func hline(p *plot.Plot, y, x0, x1 float64, c color.Color, dashed bool) error {
