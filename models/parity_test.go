@@ -12,7 +12,7 @@ import (
 	"myoseg/core/model"
 )
 
-func readF32(t *testing.T, path string) []float32 {
+func readF32(t testing.TB, path string) []float32 {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -58,6 +58,12 @@ func TestParityWithPyTorch(t *testing.T) {
 	}{{"fast", fast}, {"gorgonnx", gorg}} {
 		t.Run(e.name, func(t *testing.T) { checkParity(t, m, e.eng, in, want) })
 	}
+	// The fast engine against the gorgonnx reference, directly.
+	ref, err := gorg.Infer(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("fast vs gorgonnx", func(t *testing.T) { checkParity(t, m, fast, in, ref) })
 }
 
 // checkParity runs in through eng and compares with PyTorch's want.
@@ -92,5 +98,37 @@ func checkParity(t *testing.T, m *model.Model, eng engine.Engine, in, want []flo
 func TestCardIsShipped(t *testing.T) {
 	if len(DefaultCard()) < 200 {
 		t.Errorf("model card is %d bytes", len(DefaultCard()))
+	}
+}
+
+// BenchmarkEngines times one inference of the shipped model per engine
+// (build with GOEXPERIMENT=simd for the vector kernels).
+func BenchmarkEngines(b *testing.B) {
+	name, data := Default()
+	m, err := model.Parse(name+".onnx", data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := readF32(b, name+".parity-input.f32")
+	fast, err := engine.NewFast(m, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	gorg, err := gorgonnx.New(m, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		e    engine.Engine
+	}{{"fast", fast}, {"gorgonnx", gorg}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := c.e.Infer(context.Background(), in); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)*1e3, "ms/image")
+		})
 	}
 }
