@@ -119,21 +119,7 @@ func TestDecodeStill(t *testing.T) {
 			if b := img.Gray.Bounds(); b != image.Rect(0, 0, c.w, c.h) {
 				t.Fatalf("bounds %v, want %dx%d at origin", b, c.w, c.h)
 			}
-			worst, at := 0, image.Point{}
-			for y := 0; y < c.h; y++ {
-				for x := 0; x < c.w; x++ {
-					d := int(img.Gray.GrayAt(x, y).Y) - int(c.want(x, y))
-					if d < 0 {
-						d = -d
-					}
-					if d > worst {
-						worst, at = d, image.Pt(x, y)
-					}
-				}
-			}
-			if worst > c.tol {
-				t.Errorf("grey at %v is %d, want %d (off by %d, tolerance %d)", at, img.Gray.GrayAt(at.X, at.Y).Y, c.want(at.X, at.Y), worst, c.tol)
-			}
+			checkGrey(t, img.Gray, c.w, c.h, c.want, c.tol)
 		})
 	}
 }

@@ -170,21 +170,7 @@ func TestDecodeDICOM(t *testing.T) {
 			if b := img.Gray.Bounds(); b != image.Rect(0, 0, c.w, c.h) {
 				t.Fatalf("bounds %v, want %dx%d", b, c.w, c.h)
 			}
-			worst, at := 0, image.Point{}
-			for y := 0; y < c.h; y++ {
-				for x := 0; x < c.w; x++ {
-					d := int(img.Gray.GrayAt(x, y).Y) - int(c.want(x, y))
-					if d < 0 {
-						d = -d
-					}
-					if d > worst {
-						worst, at = d, image.Pt(x, y)
-					}
-				}
-			}
-			if worst > c.tol {
-				t.Errorf("grey at %v is %d, want %d (tolerance %d)", at, img.Gray.GrayAt(at.X, at.Y).Y, c.want(at.X, at.Y), c.tol)
-			}
+			checkGrey(t, img.Gray, c.w, c.h, c.want, c.tol)
 			d := img.DICOM
 			if d == nil {
 				t.Fatal("no DICOM info")
@@ -538,12 +524,6 @@ func TestDICOMRLE(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		for y := 0; y < h; y++ {
-			for x := 0; x < w; x++ {
-				if got := img.Gray.GrayAt(x, y).Y; got != tc.want(x, y) {
-					t.Fatalf("%s: (%d,%d) = %d, want %d", tc.name, x, y, got, tc.want(x, y))
-				}
-			}
-		}
+		t.Run(tc.name, func(t *testing.T) { checkGrey(t, img.Gray, w, h, tc.want, 0) })
 	}
 }

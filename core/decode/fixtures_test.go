@@ -466,3 +466,24 @@ func fixtureFiles(t testing.TB) map[string][]byte {
 	}
 	return out
 }
+
+// checkGrey fails when any pixel of g differs from want(x, y) by more than
+// tol, reporting the worst one.
+func checkGrey(t *testing.T, g *image.Gray, w, h int, want func(x, y int) uint8, tol int) {
+	t.Helper()
+	worst, at := 0, image.Point{}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			d := int(g.GrayAt(x, y).Y) - int(want(x, y))
+			if d < 0 {
+				d = -d
+			}
+			if d > worst {
+				worst, at = d, image.Pt(x, y)
+			}
+		}
+	}
+	if worst > tol {
+		t.Errorf("grey at %v is %d, want %d (off by %d, tolerance %d)", at, g.GrayAt(at.X, at.Y).Y, want(at.X, at.Y), worst, tol)
+	}
+}
