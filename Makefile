@@ -29,7 +29,7 @@ $(WASMEXEC): $(GOROOT)/lib/wasm/wasm_exec.js
 test: wasm
 	scripts/test-deps.sh
 	$(GO) test ./...
-	GOEXPERIMENT=simd $(GO) test ./core/backend/ ./core/engine/... ./models/
+	GOEXPERIMENT=simd $(GO) test ./core/nn/executor/ ./core/nn/engine/... ./models/
 	$(MAKE) test-wasm
 	$(MAKE) e2e
 	$(MAKE) slurm

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"myoseg/core/batch"
-	"myoseg/core/dataset"
+	"myoseg/core/study/dataset"
 )
 
 // Exit codes of batch and merge.

@@ -2,7 +2,7 @@
 
 package main
 
-import "myoseg/core/engine/gorgonnx"
+import "myoseg/core/nn/engine/gorgonnx"
 
 // accelerator names the GPU that runs the model in the cuda build, and
 // fails when there is none. (When the CUDA driver itself cannot start,

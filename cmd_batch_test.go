@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"myoseg/core/batch"
-	"myoseg/core/model/onnxtest"
-	"myoseg/core/phantom"
+	"myoseg/core/nn/onnxmodel/onnxtest"
+	"myoseg/core/study/phantom"
 )
 
 // batchFixture writes n phantoms and a small fast model (dark 3×3 means

@@ -11,11 +11,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	"myoseg/core/calib"
-	"myoseg/core/dataset"
-	"myoseg/core/eval"
-	"myoseg/core/eval/report"
+	"myoseg/core/imaging/calib"
 	"myoseg/core/pipeline"
+	"myoseg/core/study/dataset"
+	"myoseg/core/study/eval"
+	"myoseg/core/study/eval/report"
 )
 
 // modelPredictor runs the segmentation model for eval.

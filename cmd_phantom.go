@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"myoseg/core/phantom"
+	"myoseg/core/study/phantom"
 )
 
 // osFS writes phantoms to the operating system's file system.

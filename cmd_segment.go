@@ -15,11 +15,11 @@ import (
 	"sync"
 	"text/tabwriter"
 
-	"myoseg/core/calib"
+	"myoseg/core/clinical/record"
+	"myoseg/core/clinical/zscore"
+	"myoseg/core/imaging/calib"
+	"myoseg/core/imaging/render"
 	"myoseg/core/pipeline"
-	"myoseg/core/record"
-	"myoseg/core/render"
-	"myoseg/core/zscore"
 	"myoseg/models"
 )
 
@@ -48,7 +48,7 @@ func (f *segmentFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.weight, "weight", 0, "patient weight in kg")
 	fs.IntVar(&f.frame, "frame", 0, "DICOM frame to segment (0-based)")
 	fs.StringVar(&f.modelPath, "model", "", "ONNX model file (default: the embedded "+models.DefaultName+")")
-	fs.StringVar(&f.engine, "engine", defaultEngine, "inference engine: fast (core/backend) or gorgonnx (onnx-go + gorgonia, the reference)")
+	fs.StringVar(&f.engine, "engine", defaultEngine, "inference engine: fast (core/nn/executor) or gorgonnx (onnx-go + gorgonia, the reference)")
 }
 
 // requestTemplate validates the flags once and returns the shared part of

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"myoseg/core/phantom"
-	"myoseg/core/record"
+	"myoseg/core/clinical/record"
+	"myoseg/core/study/phantom"
 )
 
 // hugePNG is a valid PNG signature and IHDR claiming w×h pixels, and nothing else.

@@ -2,5 +2,5 @@
 
 package main
 
-// defaultEngine runs the model on the CPU with core/backend.
+// defaultEngine runs the model on the CPU with core/nn/executor.
 const defaultEngine = engineFast

@@ -5,14 +5,14 @@ import (
 	"os"
 	"path/filepath"
 
-	"myoseg/core/engine"
-	"myoseg/core/engine/gorgonnx"
-	"myoseg/core/model"
+	"myoseg/core/nn/engine"
+	"myoseg/core/nn/engine/gorgonnx"
+	"myoseg/core/nn/onnxmodel"
 	"myoseg/core/pipeline"
 	"myoseg/models"
 )
 
-// Engines that run the model natively. fast (core/backend) is the default;
+// Engines that run the model natively. fast (core/nn/executor) is the default;
 // gorgonnx (onnx-go + gorgonia) is the reference it is checked against, and
 // the engine of the cuda build.
 const (
@@ -37,7 +37,7 @@ func loadSegmenterWith(path, engineName string, workers int) (*pipeline.Segmente
 		}
 		name = path
 	}
-	m, err := model.Parse(name, data)
+	m, err := onnxmodel.Parse(name, data)
 	if err != nil {
 		return nil, err
 	}

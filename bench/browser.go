@@ -179,7 +179,7 @@ func runBrowser(ctx context.Context, cfg config, set *imageSet, res *Results, wo
 	}
 	om, op := stats(oursTimes)
 	f := firsts["ours"]
-	ours := BrowserRow{Engine: "ours (core/backend wasm, portable scalar)", Threads: 1, Runs: len(oursTimes), MedianMs: om, P90Ms: op,
+	ours := BrowserRow{Engine: "ours (core/nn/executor wasm, portable scalar)", Threads: 1, Runs: len(oursTimes), MedianMs: om, P90Ms: op,
 		LoadMs: oursLoad, FirstColdMs: f[0].FirstMs, FirstCachedMs: f[1].FirstMs, PeakMemMB: max(f[0].MemMB, f[1].MemMB, f[0].WasmMB, f[1].WasmMB), GFLOPs: gflop / om * 1e3, OursOverThis: 1}
 	for i := range br.Rows {
 		r := &br.Rows[i]
@@ -213,7 +213,7 @@ func runBrowser(ctx context.Context, cfg config, set *imageSet, res *Results, wo
 	}
 
 	for _, f := range []struct{ name, path string }{
-		{"ours: bench.wasm (core/model + core/backend)", wasmPath},
+		{"ours: bench.wasm (core/nn/onnxmodel + core/nn/executor)", wasmPath},
 		{"onnxruntime-web: ort-wasm-simd-threaded.wasm", filepath.Join(ortDist, "ort-wasm-simd-threaded.wasm")},
 		{"onnxruntime-web: ort.wasm.min.mjs (JS glue)", filepath.Join(ortDist, "ort.wasm.min.mjs")},
 	} {

@@ -26,7 +26,7 @@ import (
 
 func main() {
 	var cfg config
-	flag.StringVar(&cfg.Model, "model", "models/myoseg-unet-phantom-v1.onnx", "ONNX model (must pass core/model validation)")
+	flag.StringVar(&cfg.Model, "model", "models/myoseg-unet-phantom-v1.onnx", "ONNX model (must pass core/nn/onnxmodel validation)")
 	flag.IntVar(&cfg.Images, "images", 8, "phantom images (480×512) to prepare and cycle through")
 	flag.IntVar(&cfg.Runs, "runs", 30, "timed runs per engine and thread count, per round")
 	flag.IntVar(&cfg.Rounds, "rounds", 2, "rounds: engines alternate within each round")
@@ -68,7 +68,7 @@ func runAll(cfg config) error {
 		Machine: machine(),
 		Model: ModelInfo{Name: set.model.Info.Name, File: cfg.Model, Input: fmt.Sprintf("1×1×%d×%d", set.h, set.w),
 			MACs: set.model.Info.MACs, GFLOP: 2 * float64(set.model.Info.MACs) / 1e9, Bytes: set.model.Info.Bytes},
-		Images: fmt.Sprintf("%d phantom images 480×512 (core/phantom seed 7), field-cropped and resized by core/segment.Prepare", len(set.inputs)),
+		Images: fmt.Sprintf("%d phantom images 480×512 (core/study/phantom seed 7), field-cropped and resized by core/imaging/modelio.Prepare", len(set.inputs)),
 	}
 	if busy := otherLoad(); busy != "" {
 		res.Notes = append(res.Notes, "other CPU load before the run: "+busy+" (timings are not valid)")

@@ -15,19 +15,19 @@ import (
 	"sync"
 	"time"
 
-	"myoseg/core/backend"
-	"myoseg/core/engine"
-	"myoseg/core/engine/gorgonnx"
-	"myoseg/core/field"
-	"myoseg/core/model"
-	"myoseg/core/phantom"
-	"myoseg/core/segment"
+	"myoseg/core/imaging/field"
+	"myoseg/core/imaging/modelio"
+	"myoseg/core/nn/engine"
+	"myoseg/core/nn/engine/gorgonnx"
+	"myoseg/core/nn/executor"
+	"myoseg/core/nn/onnxmodel"
+	"myoseg/core/study/phantom"
 )
 
 // imageSet is the shared workload: one model, prepared inputs, on disk too
 // (for the node, python and browser sides).
 type imageSet struct {
-	model     *model.Model
+	model     *onnxmodel.Model
 	modelPath string
 	h, w      int
 	inputs    [][]float32
@@ -39,7 +39,7 @@ func prepare(cfg config, work string) (*imageSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := model.Parse(filepath.Base(cfg.Model), data)
+	m, err := onnxmodel.Parse(filepath.Base(cfg.Model), data)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func prepare(cfg config, work string) (*imageSet, error) {
 		if err != nil {
 			return nil, err
 		}
-		in, err := segment.Prepare(smp.Image, field.Detect(smp.Image), m.Info)
+		in, err := modelio.Prepare(smp.Image, field.Detect(smp.Image), m.Info)
 		if err != nil {
 			return nil, fmt.Errorf("phantom %d: %w", i, err)
 		}
@@ -192,11 +192,11 @@ func maxDiff(a, b []float32) float64 {
 }
 
 func runNative(ctx context.Context, cfg config, set *imageSet, res *Results) error {
-	fast := func(opt backend.Options) func(int) (engine.Engine, error) {
+	fast := func(opt executor.Options) func(int) (engine.Engine, error) {
 		return func(w int) (engine.Engine, error) { return engine.NewFastWith(set.model, w, opt) }
 	}
 	gorg := func(w int) (engine.Engine, error) { return gorgonnx.New(set.model, w) }
-	simd := backend.SIMD()
+	simd := executor.SIMD()
 	type contender struct {
 		name, version string
 		threads       int
@@ -215,11 +215,11 @@ func runNative(ctx context.Context, cfg config, set *imageSet, res *Results) err
 	for _, th := range threadCounts {
 		if simd != "" {
 			list = append(list, contender{"ours (fast, " + simd + ")", "", th, cfg.Runs, func(t, r int) (series, error) {
-				return runOurs(ctx, set, t, r, fast(backend.Options{}))
+				return runOurs(ctx, set, t, r, fast(executor.Options{}))
 			}})
 		}
 		list = append(list, contender{"ours (fast, portable scalar)", "", th, cfg.Runs, func(t, r int) (series, error) {
-			return runOurs(ctx, set, t, r, fast(backend.Options{Portable: true}))
+			return runOurs(ctx, set, t, r, fast(executor.Options{Portable: true}))
 		}})
 		if cfg.Gorgonnx {
 			list = append(list, contender{"ours (gorgonnx)", "onnx-go v0.5.0", th, max(3, cfg.Runs/10), func(t, r int) (series, error) {

@@ -23,8 +23,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"myoseg/core/phantom"
-	"myoseg/core/zscore"
+	"myoseg/core/clinical/zscore"
+	"myoseg/core/study/phantom"
 )
 
 // The real image and its calibration (shared/data/real, MIT licence,

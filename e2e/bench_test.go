@@ -11,7 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"myoseg/core/phantom"
+	"myoseg/core/study/phantom"
 )
 
 // Benchmarks of the app as a person meets it (make bench-e2e):

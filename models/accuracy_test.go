@@ -6,10 +6,10 @@ import (
 	"image/png"
 	"testing"
 
-	"myoseg/core/engine"
-	"myoseg/core/model"
-	"myoseg/core/phantom"
+	"myoseg/core/nn/engine"
+	"myoseg/core/nn/onnxmodel"
 	"myoseg/core/pipeline"
+	"myoseg/core/study/phantom"
 )
 
 // The shipped model on phantoms it has never seen (a seed the training set
@@ -21,7 +21,7 @@ func TestPhantomAccuracy(t *testing.T) {
 		t.Skip("runs the network on 18 images; skipped with -short")
 	}
 	name, data := Default()
-	m, err := model.Parse(name, data)
+	m, err := onnxmodel.Parse(name, data)
 	if err != nil {
 		t.Fatal(err)
 	}

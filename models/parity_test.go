@@ -7,9 +7,9 @@ import (
 	"os"
 	"testing"
 
-	"myoseg/core/engine"
-	"myoseg/core/engine/gorgonnx"
-	"myoseg/core/model"
+	"myoseg/core/nn/engine"
+	"myoseg/core/nn/engine/gorgonnx"
+	"myoseg/core/nn/onnxmodel"
 )
 
 func readF32(t testing.TB, path string) []float32 {
@@ -32,7 +32,7 @@ func readF32(t testing.TB, path string) []float32 {
 // PyTorch's output on the exported fixture.
 func TestParityWithPyTorch(t *testing.T) {
 	name, data := Default()
-	m, err := model.Parse(name+".onnx", data)
+	m, err := onnxmodel.Parse(name+".onnx", data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestParityWithPyTorch(t *testing.T) {
 }
 
 // checkParity runs in through eng and compares with PyTorch's want.
-func checkParity(t *testing.T, m *model.Model, eng engine.Engine, in, want []float32) {
+func checkParity(t *testing.T, m *onnxmodel.Model, eng engine.Engine, in, want []float32) {
 	got, err := eng.Infer(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +105,7 @@ func TestCardIsShipped(t *testing.T) {
 // (build with GOEXPERIMENT=simd for the vector kernels).
 func BenchmarkEngines(b *testing.B) {
 	name, data := Default()
-	m, err := model.Parse(name+".onnx", data)
+	m, err := onnxmodel.Parse(name+".onnx", data)
 	if err != nil {
 		b.Fatal(err)
 	}

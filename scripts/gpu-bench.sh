@@ -75,7 +75,7 @@ echo
 MYOSEG_BIN="$T/myoseg-cpu" LABEL=cpu-fast ENGINE=fast WORKERS="$CPU_WORKERS" "$here/scripts/bench-batch.sh" "$N"
 MYOSEG_BIN="$T/myoseg-cpu" LABEL=cpu-gorg ENGINE=gorgonnx WORKERS="$CPU_WORKERS" "$here/scripts/bench-batch.sh" "$N" | grep -v -e '^#' -e '^build '
 MYOSEG_BIN="$T/myoseg-cuda" LABEL=cuda ENGINE=gorgonnx WORKERS="$GPU_WORKERS" "$here/scripts/bench-batch.sh" "$N" | grep -v -e '^#' -e '^build '
-echo "# cpu-fast: the default CPU engine (core/backend); cpu-gorg: gorgonnx on the CPU; cuda: gorgonnx in the cuda build"
+echo "# cpu-fast: the default CPU engine (core/nn/executor); cpu-gorg: gorgonnx on the CPU; cuda: gorgonnx in the cuda build"
 
 # 4. Do the builds agree (the same gorgonnx graphs, on the CPU and on the GPU)? Float order differs on the GPU, so a few boundary
 #    pixels may flip; report how many masks differ and by how much.

@@ -23,7 +23,7 @@ import (
 	"github.com/hack-pad/hackpadfs/indexeddb"
 	"github.com/hack-pad/hackpadfs/mem"
 
-	"myoseg/core/record"
+	"myoseg/core/clinical/record"
 	"myoseg/wasm/app"
 	"myoseg/wasm/session"
 )

@@ -1,6 +1,6 @@
 //go:build js && wasm
 
-// Command wasm is the benchmark's wasm entry: core/backend on a model, with
+// Command wasm is the benchmark's wasm entry: core/nn/executor on a model, with
 // nothing else (no app shim, no gorgonnx), exposed as globalThis.myosegBench:
 //
 //	load(modelBytes: Uint8Array) → error string or ""
@@ -10,22 +10,22 @@ package main
 import (
 	"syscall/js"
 
-	"myoseg/core/backend"
-	"myoseg/core/model"
+	"myoseg/core/nn/executor"
+	"myoseg/core/nn/onnxmodel"
 )
 
 func main() {
-	var r *backend.Runner
+	var r *executor.Runner
 	var n int
 	api := js.Global().Get("Object").New()
 	api.Set("load", js.FuncOf(func(_ js.Value, a []js.Value) any {
 		b := make([]byte, a[0].Get("length").Int())
 		js.CopyBytesToGo(b, a[0])
-		m, err := model.Parse("model.onnx", b)
+		m, err := onnxmodel.Parse("model.onnx", b)
 		if err != nil {
 			return err.Error()
 		}
-		net, err := backend.Compile(m.Info.Name, m.Bytes, backend.Options{})
+		net, err := executor.Compile(m.Info.Name, m.Bytes, executor.Options{})
 		if err != nil {
 			return err.Error()
 		}

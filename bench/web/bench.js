@@ -1,4 +1,4 @@
-// Bench page: our wasm (core/backend) and onnxruntime-web (wasm backend) on
+// Bench page: our wasm (core/nn/executor) and onnxruntime-web (wasm backend) on
 // the same model and inputs. ?phase=first&engine=ours|ort: time from
 // navigation start to the first result. ?phase=pair&threads=N: ours and
 // onnxruntime-web (N threads) alternate image by image after warm-up.

@@ -15,13 +15,13 @@ import (
 	"testing/fstest"
 	"time"
 
-	"myoseg/core/dataset"
-	"myoseg/core/engine"
-	"myoseg/core/model"
-	"myoseg/core/model/onnxtest"
-	"myoseg/core/phantom"
+	"myoseg/core/clinical/zscore"
+	"myoseg/core/nn/engine"
+	"myoseg/core/nn/onnxmodel"
+	"myoseg/core/nn/onnxmodel/onnxtest"
 	"myoseg/core/pipeline"
-	"myoseg/core/zscore"
+	"myoseg/core/study/dataset"
+	"myoseg/core/study/phantom"
 )
 
 // memStore is an output folder in memory.
@@ -123,7 +123,7 @@ func tinyNet(t testing.TB, workers int, b2 float32) *pipeline.Segmenter {
 		w1[i], w1[9+i] = 1.0/9, -1.0/9 // channel 0: the 3×3 mean; channel 1: its negative
 	}
 	data, _ := tinyModels.LoadOrStore(b2, onnxtest.TinyNet(120, 128, w1, []float32{0, 0}, []float32{0, 3}, b2).Bytes())
-	m, err := model.Parse("tiny.onnx", data.([]byte))
+	m, err := onnxmodel.Parse("tiny.onnx", data.([]byte))
 	if err != nil {
 		t.Fatal(err)
 	}

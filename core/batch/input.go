@@ -14,9 +14,9 @@ import (
 	"path"
 	"strings"
 
-	"myoseg/core/calib"
-	"myoseg/core/dataset"
-	"myoseg/core/zscore"
+	"myoseg/core/clinical/zscore"
+	"myoseg/core/imaging/calib"
+	"myoseg/core/study/dataset"
 )
 
 // Input is one image of a batch.

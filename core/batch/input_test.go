@@ -8,8 +8,8 @@ import (
 	"testing/fstest"
 	"time"
 
-	"myoseg/core/dataset"
-	"myoseg/core/zscore"
+	"myoseg/core/clinical/zscore"
+	"myoseg/core/study/dataset"
 )
 
 func file(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }

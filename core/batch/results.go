@@ -11,7 +11,7 @@ import (
 	"sort"
 	"strings"
 
-	"myoseg/core/record"
+	"myoseg/core/clinical/record"
 )
 
 // Failure is one input that could not be segmented: a row of errors.csv.

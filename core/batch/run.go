@@ -10,16 +10,16 @@ import (
 	"sync"
 	"time"
 
-	"myoseg/core/model"
+	"myoseg/core/clinical/record"
+	"myoseg/core/imaging/render"
+	"myoseg/core/nn/onnxmodel"
 	"myoseg/core/pipeline"
-	"myoseg/core/record"
-	"myoseg/core/render"
 )
 
 // Segmenter is what a batch runs: pipeline.Segmenter satisfies it.
 type Segmenter interface {
 	Run(ctx context.Context, req pipeline.Request) (*pipeline.Result, error)
-	Model() model.Info
+	Model() onnxmodel.Info
 }
 
 // Store is the output folder. Names are slash-separated paths inside it.
@@ -253,7 +253,7 @@ func Run(ctx context.Context, cfg Config, plan *Plan) (*Summary, error) {
 // process does one input: read, hash, skip when done, else segment and
 // write its outputs. It never panics: a panic in a stage is this image's
 // failure.
-func process(ctx context.Context, cfg Config, plan *Plan, info model.Info, i int) (o outcome) {
+func process(ctx context.Context, cfg Config, plan *Plan, info onnxmodel.Info, i int) (o outcome) {
 	in := plan.All[i]
 	o.i = i
 	if ctx.Err() != nil {

@@ -9,15 +9,15 @@ import (
 	"image"
 	"time"
 
-	"myoseg/core/calib"
-	"myoseg/core/decode"
-	"myoseg/core/engine"
-	"myoseg/core/field"
-	"myoseg/core/measure"
-	"myoseg/core/model"
-	"myoseg/core/record"
-	"myoseg/core/segment"
-	"myoseg/core/zscore"
+	"myoseg/core/clinical/measure"
+	"myoseg/core/clinical/record"
+	"myoseg/core/clinical/zscore"
+	"myoseg/core/imaging/calib"
+	"myoseg/core/imaging/decode"
+	"myoseg/core/imaging/field"
+	"myoseg/core/imaging/modelio"
+	"myoseg/core/nn/engine"
+	"myoseg/core/nn/onnxmodel"
 )
 
 // Request is one image to segment.
@@ -53,27 +53,27 @@ type Result struct {
 // Segmenter runs one model through an engine. It is safe for concurrent
 // use when the engine is.
 type Segmenter struct {
-	model  *model.Model
+	model  *onnxmodel.Model
 	engine engine.Engine
-	post   segment.Post
+	post   modelio.Post
 }
 
 // New returns a segmenter for model m run by eng, with the default
-// clean-up (segment.DefaultPost).
-func New(m *model.Model, eng engine.Engine) *Segmenter {
-	return &Segmenter{model: m, engine: eng, post: segment.DefaultPost()}
+// clean-up (modelio.DefaultPost).
+func New(m *onnxmodel.Model, eng engine.Engine) *Segmenter {
+	return &Segmenter{model: m, engine: eng, post: modelio.DefaultPost()}
 }
 
 // WithPost returns a copy of s that cleans masks with p (e.g.
-// segment.PaperPost for the seed paper's exact radii).
-func (s *Segmenter) WithPost(p segment.Post) *Segmenter {
+// modelio.PaperPost for the seed paper's exact radii).
+func (s *Segmenter) WithPost(p modelio.Post) *Segmenter {
 	c := *s
 	c.post = p
 	return &c
 }
 
 // Model describes the loaded model.
-func (s *Segmenter) Model() model.Info { return s.model.Info }
+func (s *Segmenter) Model() onnxmodel.Info { return s.model.Info }
 
 // Run decodes, segments and measures one image.
 func (s *Segmenter) Run(ctx context.Context, req Request) (*Result, error) {
@@ -87,7 +87,7 @@ func (s *Segmenter) Run(ctx context.Context, req Request) (*Result, error) {
 
 	start = time.Now()
 	fieldRect, fieldMask := FieldOf(img)
-	in, err := segment.Prepare(img.Gray, fieldRect, s.model.Info)
+	in, err := modelio.Prepare(img.Gray, fieldRect, s.model.Info)
 	if err != nil {
 		return nil, fmt.Errorf("%s: prepare: %w", req.Name, err)
 	}
@@ -101,7 +101,7 @@ func (s *Segmenter) Run(ctx context.Context, req Request) (*Result, error) {
 	t.Infer = time.Since(start)
 
 	start = time.Now()
-	mask, err := segment.Mask(prob, in, s.model.Info, img.Gray.Bounds(), s.post)
+	mask, err := modelio.Mask(prob, in, s.model.Info, img.Gray.Bounds(), s.post)
 	if err != nil {
 		return nil, fmt.Errorf("%s: post-processing: %w", req.Name, err)
 	}

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"testing"
 
-	"myoseg/core/calib"
-	"myoseg/core/model"
-	"myoseg/core/model/onnxtest"
-	"myoseg/core/zscore"
+	"myoseg/core/clinical/zscore"
+	"myoseg/core/imaging/calib"
+	"myoseg/core/nn/onnxmodel"
+	"myoseg/core/nn/onnxmodel/onnxtest"
 )
 
 // oracle is a perfect model: it returns, for each model pixel, the fraction
@@ -74,7 +74,7 @@ func synthetic(t *testing.T) ([]byte, *image.Gray) {
 }
 
 func segmenter(t *testing.T, truth *image.Gray) *Segmenter {
-	m, err := model.Parse("tiny.onnx", onnxtest.TinyNet(240, 256, make([]float32, 18), []float32{0, 0}, []float32{1, 1}, 0).Bytes())
+	m, err := onnxmodel.Parse("tiny.onnx", onnxtest.TinyNet(240, 256, make([]float32, 18), []float32{0, 0}, []float32{1, 1}, 0).Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}

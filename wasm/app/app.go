@@ -20,14 +20,14 @@ import (
 	"sync"
 	"time"
 
-	"myoseg/core/calib"
-	"myoseg/core/decode"
-	"myoseg/core/engine"
-	"myoseg/core/model"
+	"myoseg/core/clinical/record"
+	"myoseg/core/clinical/zscore"
+	"myoseg/core/imaging/calib"
+	"myoseg/core/imaging/decode"
+	"myoseg/core/imaging/render"
+	"myoseg/core/nn/engine"
+	"myoseg/core/nn/onnxmodel"
 	"myoseg/core/pipeline"
-	"myoseg/core/record"
-	"myoseg/core/render"
-	"myoseg/core/zscore"
 	"myoseg/wasm/session"
 )
 
@@ -105,7 +105,7 @@ func (a *App) LoadModel(ctx context.Context, name, sha string, fetch Fetcher) (M
 		}
 		stored, source = name, "network"
 	}
-	m, err := model.Parse(stored+".onnx", data)
+	m, err := onnxmodel.Parse(stored+".onnx", data)
 	if err != nil {
 		return ModelInfo{}, err
 	}

@@ -18,10 +18,10 @@ import (
 
 	"github.com/hack-pad/hackpadfs/mem"
 
-	"myoseg/core/model/onnxtest"
-	"myoseg/core/phantom"
-	"myoseg/core/record"
-	"myoseg/core/zscore"
+	"myoseg/core/clinical/record"
+	"myoseg/core/clinical/zscore"
+	"myoseg/core/nn/onnxmodel/onnxtest"
+	"myoseg/core/study/phantom"
 	"myoseg/models"
 	"myoseg/wasm/session"
 )

@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"myoseg/core/clinical/record"
 	"myoseg/core/pipeline"
-	"myoseg/core/record"
 	"myoseg/wasm/session"
 )
 

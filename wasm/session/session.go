@@ -33,7 +33,7 @@ import (
 
 	"github.com/hack-pad/hackpadfs"
 
-	"myoseg/core/decode"
+	"myoseg/core/imaging/decode"
 )
 
 // Store reads and writes the session in a file system.

@@ -14,8 +14,8 @@ import (
 	"github.com/hack-pad/hackpadfs"
 	"github.com/hack-pad/hackpadfs/mem"
 
-	"myoseg/core/dataset"
-	"myoseg/core/zscore"
+	"myoseg/core/clinical/zscore"
+	"myoseg/core/study/dataset"
 )
 
 func newStore(t *testing.T) *Store {

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"myoseg/core/zscore"
+	"myoseg/core/clinical/zscore"
 )
 
 // ZipSummary says what WriteZip wrote and what it left out.

@@ -1,0 +1,64 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"myoseg/core/nn/executor"
+	"myoseg/core/nn/onnxmodel"
+)
+
+// Fast runs a model on core/nn/executor: the graph is compiled once (packed
+// weights, static shapes), and each worker owns a runner whose buffers are
+// reused image after image. It is safe for concurrent use.
+type Fast struct {
+	m    *onnxmodel.Model
+	net  *executor.Net
+	pool *Pool[*executor.Runner]
+}
+
+// NewFast compiles m for the fast backend with at most workers runners
+// (one per concurrent Infer). m must have passed onnxmodel.Parse.
+func NewFast(m *onnxmodel.Model, workers int) (*Fast, error) {
+	return NewFastWith(m, workers, executor.Options{})
+}
+
+// NewFastWith is NewFast with backend options (e.g. the portable kernels).
+func NewFastWith(m *onnxmodel.Model, workers int, opt executor.Options) (*Fast, error) {
+	net, err := executor.Compile(m.Info.Name, m.Bytes, opt)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	h, w := m.Info.InputH, m.Info.InputW
+	want := fmt.Sprint([]int{1, 1, h, w})
+	if fmt.Sprint(net.InputShape()) != want || fmt.Sprint(net.OutputShape()) != want {
+		return nil, fmt.Errorf("engine: %s: graph maps %v to %v, the model contract is %s to %s",
+			m.Info.Name, net.InputShape(), net.OutputShape(), want, want)
+	}
+	pool, err := NewPool(workers, func() (*executor.Runner, error) { return net.NewRunner(), nil })
+	if err != nil {
+		return nil, err
+	}
+	return &Fast{m: m, net: net, pool: pool}, nil
+}
+
+// Net is the compiled graph (for benchmarks and diagnostics).
+func (e *Fast) Net() *executor.Net { return e.net }
+
+// Infer implements Engine.
+func (e *Fast) Infer(ctx context.Context, in []float32) ([]float32, error) {
+	h, w := e.m.Info.InputH, e.m.Info.InputW
+	if len(in) != h*w {
+		return nil, fmt.Errorf("engine: input has %d values, the model takes 1×1×%d×%d", len(in), h, w)
+	}
+	r, err := e.pool.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer e.pool.Put(r)
+	out, err := r.Run(in)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	return append([]float32(nil), out...), nil
+}

@@ -1,0 +1,185 @@
+package executor
+
+// Winograd F(2×2, 3×3) for the portable path: a 3×3, stride-1 convolution
+// computes each 2×2 output tile from a 4×4 input patch with 16 products
+// per (input, output) channel pair instead of 36, i.e. 2.25× fewer
+// multiply-adds. Go's wasm port has no SIMD, so this is where the browser
+// gains most. Work goes one row of tiles at a time, so the transformed
+// input (16 × Ci × tiles) and products (16 × Co × tiles) stay in cache.
+//
+//	input  V = Bᵀ d B    Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]
+//	weight U = G g Gᵀ    G  = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]
+//	output Y = Aᵀ M A    Aᵀ = [1 1 1 0; 0 1 −1 −1],  M = Σ_ci U ⊙ V
+
+type winograd struct {
+	tile   int       // output tile side: 2 for F(2×2,3×3), 4 for F(4×4,3×3)
+	th, tw int       // tiles down and across
+	hp, wp int       // padded plane: 2·th+2 × 2·tw+2
+	u      []float32 // [16][co4/4][ci][4]
+	off    []int32   // ci·tw: channel offsets in one ξ plane of V
+}
+
+// winoMinChannels: below this the transforms cost more than they save.
+const winoMinChannels = 4
+
+func newWinograd(s *convStep, wt []float32, dil []int, tile int) *winograd {
+	if s.kh != 3 || s.kw != 3 || s.sh != 1 || s.sw != 1 || dil[0] != 1 || dil[1] != 1 || s.ci < winoMinChannels {
+		return nil
+	}
+	if tile == 4 {
+		return newWinograd4(s, wt)
+	}
+	w := &winograd{tile: 2, th: (s.oh + 1) / 2, tw: (s.ow + 1) / 2}
+	w.hp, w.wp = 2*w.th+2, 2*w.tw+2
+	co4 := (s.co + 3) &^ 3
+	w.u = make([]float32, 16*co4*s.ci)
+	for o := 0; o < s.co; o++ {
+		for c := 0; c < s.ci; c++ {
+			g := wt[(o*s.ci+c)*9 : (o*s.ci+c)*9+9]
+			// t = G g (4×3), then u = t Gᵀ (4×4), in float64.
+			var t [4][3]float64
+			for j := 0; j < 3; j++ {
+				g0, g1, g2 := float64(g[j]), float64(g[3+j]), float64(g[6+j])
+				t[0][j], t[1][j], t[2][j], t[3][j] = g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2
+			}
+			for i := 0; i < 4; i++ {
+				u := [4]float64{t[i][0], (t[i][0] + t[i][1] + t[i][2]) / 2, (t[i][0] - t[i][1] + t[i][2]) / 2, t[i][2]}
+				for j := 0; j < 4; j++ {
+					xi := i*4 + j
+					w.u[((xi*co4/4+o/4)*s.ci+c)*4+o%4] = float32(u[j])
+				}
+			}
+		}
+	}
+	for c := 0; c < s.ci; c++ {
+		w.off = append(w.off, int32(c*w.tw))
+	}
+	return w
+}
+
+// scratchSize is what run needs: the padded plane, V and M for one tile row.
+func (w *winograd) scratchSize(s *convStep) int {
+	co4 := (s.co + 3) &^ 3
+	n := w.tile + 2
+	n *= n
+	return s.ci*w.hp*w.wp + n*s.ci*w.tw + n*co4*w.tw + 3 // +3: the 4-wide kernel may read past the last tile
+}
+
+func (w *winograd) run(s *convStep, x, out, scratch []float32) {
+	if w.tile == 4 {
+		w.run4(s, x, out, scratch)
+		return
+	}
+	co4 := (s.co + 3) &^ 3
+	plane := w.hp * w.wp
+	p := scratch[:s.ci*plane]
+	v := scratch[s.ci*plane : s.ci*plane+16*s.ci*w.tw+3]
+	m := scratch[s.ci*plane+16*s.ci*w.tw+3:][:16*co4*w.tw]
+	// Zero-padded copy: the input sits at (pt, pl); everything else is 0,
+	// including the extra row/column an odd output size needs.
+	clear(p)
+	for c := 0; c < s.ci; c++ {
+		for y := 0; y < s.h; y++ {
+			if y+s.pt >= w.hp {
+				break
+			}
+			n := min(s.w, w.wp-s.pl)
+			copy(p[c*plane+(y+s.pt)*w.wp+s.pl:][:n], x[(c*s.h+y)*s.w:][:n])
+		}
+	}
+	var acc [16]float32
+	tw := w.tw
+	for ty := 0; ty < w.th; ty++ {
+		// Input transform of one row of tiles.
+		for c := 0; c < s.ci; c++ {
+			r0 := p[c*plane+2*ty*w.wp:][:w.wp]
+			r1 := p[c*plane+(2*ty+1)*w.wp:][:w.wp]
+			r2 := p[c*plane+(2*ty+2)*w.wp:][:w.wp]
+			r3 := p[c*plane+(2*ty+3)*w.wp:][:w.wp]
+			st := s.ci * tw
+			vc := v[c*tw:]
+			for tx := 0; tx < tw; tx++ {
+				x0 := 2 * tx
+				// Bᵀ d: combine rows, per column j (t_ij), then columns.
+				a0, a1, a2, a3 := r0[x0:x0+4], r1[x0:x0+4], r2[x0:x0+4], r3[x0:x0+4]
+				t00, t01, t02, t03 := a0[0]-a2[0], a0[1]-a2[1], a0[2]-a2[2], a0[3]-a2[3]
+				t10, t11, t12, t13 := a1[0]+a2[0], a1[1]+a2[1], a1[2]+a2[2], a1[3]+a2[3]
+				t20, t21, t22, t23 := a2[0]-a1[0], a2[1]-a1[1], a2[2]-a1[2], a2[3]-a1[3]
+				t30, t31, t32, t33 := a1[0]-a3[0], a1[1]-a3[1], a1[2]-a3[2], a1[3]-a3[3]
+				vc[tx] = t00 - t02
+				vc[st+tx] = t01 + t02
+				vc[2*st+tx] = t02 - t01
+				vc[3*st+tx] = t01 - t03
+				vc[4*st+tx] = t10 - t12
+				vc[5*st+tx] = t11 + t12
+				vc[6*st+tx] = t12 - t11
+				vc[7*st+tx] = t11 - t13
+				vc[8*st+tx] = t20 - t22
+				vc[9*st+tx] = t21 + t22
+				vc[10*st+tx] = t22 - t21
+				vc[11*st+tx] = t21 - t23
+				vc[12*st+tx] = t30 - t32
+				vc[13*st+tx] = t31 + t32
+				vc[14*st+tx] = t32 - t31
+				vc[15*st+tx] = t31 - t33
+			}
+		}
+		// 16 products M[ξ] = U[ξ] · V[ξ] (Co×Ci by Ci×tiles).
+		for xi := 0; xi < 16; xi++ {
+			vx := v[xi*s.ci*tw:]
+			for cob := 0; cob < co4; cob += 4 {
+				up := w.u[(xi*co4+cob)*s.ci : (xi*co4+cob+4)*s.ci]
+				mr := m[(xi*co4+cob)*tw : (xi*co4+cob+4)*tw]
+				tx := 0
+				for ; tx+4 <= tw; tx += 4 {
+					kern4x4(up, vx, w.off, tx, &acc)
+					for i := 0; i < 4; i++ {
+						mr[i*tw+tx], mr[i*tw+tx+1], mr[i*tw+tx+2], mr[i*tw+tx+3] = acc[i], acc[4+i], acc[8+i], acc[12+i]
+					}
+				}
+				for ; tx < tw; tx++ {
+					kern4x1(up, vx, w.off, tx, &acc)
+					for i := 0; i < 4; i++ {
+						mr[i*tw+tx] = acc[i]
+					}
+				}
+			}
+		}
+		// Output transform, bias, activation, store.
+		ostride := co4 * tw
+		for o := 0; o < s.co; o++ {
+			b := s.bias[o]
+			y0 := out[(o*s.oh+2*ty)*s.ow:][:s.ow]
+			var y1 []float32
+			if 2*ty+1 < s.oh {
+				y1 = out[(o*s.oh+2*ty+1)*s.ow:][:s.ow]
+			}
+			mo := m[o*tw:]
+			os := ostride
+			for tx := 0; tx < tw; tx++ {
+				q0, q1, q2, q3 := mo[tx], mo[os+tx], mo[2*os+tx], mo[3*os+tx]
+				q4, q5, q6, q7 := mo[4*os+tx], mo[5*os+tx], mo[6*os+tx], mo[7*os+tx]
+				q8, q9, q10, q11 := mo[8*os+tx], mo[9*os+tx], mo[10*os+tx], mo[11*os+tx]
+				q12, q13, q14, q15 := mo[12*os+tx], mo[13*os+tx], mo[14*os+tx], mo[15*os+tx]
+				// Aᵀ M (rows), then · A (columns).
+				r00, r01, r02, r03 := q0+q4+q8, q1+q5+q9, q2+q6+q10, q3+q7+q11
+				r10, r11, r12, r13 := q4-q8-q12, q5-q9-q13, q6-q10-q14, q7-q11-q15
+				x0 := 2 * tx
+				y0[x0] = r00 + r01 + r02 + b
+				if x0+1 < s.ow {
+					y0[x0+1] = r01 - r02 - r03 + b
+				}
+				if y1 != nil {
+					y1[x0] = r10 + r11 + r12 + b
+					if x0+1 < s.ow {
+						y1[x0+1] = r11 - r12 - r13 + b
+					}
+				}
+			}
+			s.act.apply(y0)
+			if y1 != nil {
+				s.act.apply(y1)
+			}
+		}
+	}
+}
