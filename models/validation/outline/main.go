@@ -3,17 +3,21 @@
 // outlines.json, and draws inspection images for checking the outlines by eye.
 //
 // Each outline is a closed centripetal Catmull-Rom spline through the points
-// (x, y in image pixels); a pixel is muscle (255) when its centre lies inside
-// the spline by the even-odd rule, else background (0). Masks are 8-bit grey
-// PNGs next to the images (…/Images/X.tif → …/Masks/X.png).
+// (x, y in image pixels; pixel (i, j) covers [i, i+1) × [j, j+1), so its
+// centre is (i+0.5, j+0.5)); a pixel is muscle (255) when its centre lies
+// inside the spline by the even-odd rule, else background (0). Masks are
+// 8-bit grey PNGs beside the images (…/Images/X.tif → …/Masks/X.png). It
+// prints, per image, the number of points, the mask area in pixels and the
+// spline's own (shoelace) area, which should agree to within about 0.5 %.
 //
 // Rerun (from the repository root):
 //
 //	go run ./models/validation/outline                       # rewrite all masks, print areas
 //	go run ./models/validation/outline -inspect /tmp/ol      # also full views with a 50 px grid
-//	go run ./models/validation/outline -inspect /tmp/ol -only SUB01_img1 -crop 0,200,400,500 -zoom 3
+//	go run ./models/validation/outline -inspect /tmp/ol -only SUB01_img1 -crop "0,200,400,500;900,200,1200,450" -zoom 3
 //
-// -nomask skips writing masks; -bare leaves the outline off the views.
+// -nomask skips writing masks; -bare leaves the outline and points off the
+// views; -gain 1.8 brightens the views (the VL scans are dark).
 package main
 
 import (
@@ -96,7 +100,12 @@ func main() {
 				area++
 			}
 		}
-		fmt.Printf("%-36s %3d points %8d px\n", o.Image, len(o.Points), area)
+		shoe := 0.0
+		for i := range poly {
+			a, b := poly[i], poly[(i+1)%len(poly)]
+			shoe += a.x*b.y - b.x*a.y
+		}
+		fmt.Printf("%-36s %3d points %8d px (spline %.0f)\n", o.Image, len(o.Points), area, math.Abs(shoe)/2)
 		if !*nomask && len(poly) > 0 {
 			mp := strings.Replace(o.Image, "/Images/", "/Masks/", 1)
 			mp = strings.TrimSuffix(mp, path.Ext(mp)) + ".png"
