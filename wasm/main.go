@@ -2,7 +2,8 @@
 
 // Command wasm is the browser shim: the myoseg core compiled to WebAssembly,
 // run inside a Web Worker (web/worker.js). It moves messages between the
-// page and package app, nothing more.
+// page and package app, and tells the page what the core knows that the
+// page shows (muscles, calibration sources, size limits: "constants").
 //
 // Protocol (page → worker): {type, rid, json, bytes?, mask?}, where json is a
 // JSON string with the message's fields and bytes/mask are transferred
@@ -24,6 +25,8 @@ import (
 	"github.com/hack-pad/hackpadfs/mem"
 
 	"myoseg/core/clinical/record"
+	"myoseg/core/clinical/zscore"
+	"myoseg/core/imaging/calib"
 	"myoseg/wasm/app"
 	"myoseg/wasm/session"
 )
@@ -156,6 +159,8 @@ func (w *worker) do(typ string, m message, msg js.Value, progress func(string)) 
 	ctx := context.Background()
 	a := w.app
 	switch typ {
+	case "constants":
+		return reply{body: constants()}, nil
 	case "model":
 		fetch := func(ctx context.Context) ([]byte, error) { return fetchBytes(m.URL) }
 		info, err := a.LoadModel(ctx, m.Name, m.SHA256, fetch)
@@ -201,6 +206,32 @@ func (w *worker) do(typ string, m message, msg js.Value, progress func(string)) 
 		return reply{body: map[string]bool{"ok": true}}, a.Clear()
 	}
 	return reply{}, fmt.Errorf("unknown message type %q", typ)
+}
+
+// named is one choice the page offers: the value it sends and what it shows.
+type named struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+	Code  string `json:"code,omitempty"` // muscles: the folder name a dropped folder may carry
+}
+
+// constants is what the page needs to know from the core before it takes
+// files: the muscles with normal values (its dropdowns, and the codes it
+// reads from folder names), the calibration sources' labels, and the size
+// limits (the page refuses a larger file before reading it into memory).
+func constants() map[string]any {
+	var muscles, sources []named
+	for _, m := range zscore.Muscles() {
+		muscles = append(muscles, named{Key: string(m), Label: m.Label(), Code: m.Code()})
+	}
+	for _, s := range calib.Sources() {
+		sources = append(sources, named{Key: string(s), Label: s.Label()})
+	}
+	return map[string]any{
+		"muscles":     muscles,
+		"calibration": sources,
+		"limits":      map[string]int64{"maxFileBytes": app.MaxFileBytes, "maxPixels": app.MaxPixels},
+	}
 }
 
 func outputReply(out *app.Output) reply {

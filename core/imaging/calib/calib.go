@@ -23,6 +23,28 @@ const (
 	SourceNone         Source = "none"
 )
 
+// Sources lists every Source, in the order Resolve tries them.
+func Sources() []Source {
+	return []Source{SourceDICOMRegion, SourcePixelSpacing, SourceUserCmPerPx, SourceUserDepth, SourceNone}
+}
+
+// Label is how a person reads the source (the page's table and detail).
+func (s Source) Label() string {
+	switch s {
+	case SourceDICOMRegion:
+		return "DICOM region"
+	case SourcePixelSpacing:
+		return "DICOM pixel spacing"
+	case SourceUserCmPerPx:
+		return "entered cm/px"
+	case SourceUserDepth:
+		return "entered depth"
+	case SourceNone:
+		return "none (px)"
+	}
+	return string(s)
+}
+
 // Calibration is the physical size of one pixel.
 type Calibration struct {
 	CmPerPxX, CmPerPxY float64 // 0 when Source is SourceNone

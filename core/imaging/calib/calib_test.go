@@ -62,3 +62,27 @@ func TestResolve(t *testing.T) {
 		}
 	}
 }
+
+// Every source Resolve can return is listed, once, with its own label.
+func TestSourcesLabels(t *testing.T) {
+	want := map[Source]string{
+		SourceDICOMRegion: "DICOM region", SourcePixelSpacing: "DICOM pixel spacing",
+		SourceUserCmPerPx: "entered cm/px", SourceUserDepth: "entered depth", SourceNone: "none (px)",
+	}
+	got := Sources()
+	if len(got) != len(want) {
+		t.Fatalf("Sources() = %v, want %d sources", got, len(want))
+	}
+	for _, s := range got {
+		if s.Label() != want[s] {
+			t.Errorf("%q.Label() = %q, want %q", s, s.Label(), want[s])
+		}
+		delete(want, s)
+	}
+	if len(want) != 0 {
+		t.Errorf("Sources() misses %v", want)
+	}
+	if l := Source("other").Label(); l != "other" {
+		t.Errorf("unknown source label = %q, want the key itself", l)
+	}
+}
