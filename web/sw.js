@@ -1,7 +1,9 @@
 // Service worker: after the first visit the app, the wasm and the model come
 // from this cache, so a reload works with the network (or the server) gone.
-// The server fills in VERSION (a hash of every file below) and PRECACHE; a
-// new build therefore installs a new cache and deletes the old one.
+// The server fills in VERSION (a hash of every file below) and PRECACHE:
+// every file it serves (server.go: the page, its modules in js/, the worker,
+// the wasm, the model), so a new module needs no change here. A new build
+// therefore installs a new cache and deletes the old one.
 'use strict';
 const VERSION = "__VERSION__";
 const PRECACHE = ["__PRECACHE__"];

@@ -1,0 +1,73 @@
+// myoseg page, entry point: wires the panels and starts the Go core (one
+// worker first; more as files queue up). Everything stays in this browser:
+// the only requests go to this page's own server, for the app and the model.
+import { $, state, itemFromStored } from './state.js';
+import { setConstants } from './constants.js';
+import { computeMaxWorkers, startWorker, pump } from './workers.js';
+import { showModel, showModelError, registerServiceWorker, requestPersistence } from './header.js';
+import { setupIntake } from './intake.js';
+import { addItem, sortTable } from './table.js';
+import { setupViewer } from './viewer.js';
+import { setupDetail } from './detail.js';
+import { renderPatients, setupPatients } from './patients.js';
+import { setupExport } from './export.js';
+
+async function start() {
+  renderPatients();
+  state.maxWorkers = computeMaxWorkers();
+  registerServiceWorker();
+  requestPersistence();
+  try {
+    const resp = await fetch('dist/myoseg.wasm');
+    if (!resp.ok) throw new Error(`dist/myoseg.wasm: HTTP ${resp.status}`);
+    state.module = await WebAssembly.compileStreaming(resp);
+  } catch (err) {
+    showModelError(new Error('cannot load the app core (myoseg.wasm): ' + err.message));
+    setConstants(null);
+    return;
+  }
+  try {
+    const r = await fetch('models/index.json');
+    if (r.ok) state.modelReq = await r.json();
+  } catch (_) { /* offline without a cache: use the stored model */ }
+  const w0 = await startWorker();
+  // The core's muscles, calibration labels and limits: needed before the
+  // first file is taken, not the model.
+  w0.ready.then(() => w0.call('constants')).then((r) => setConstants(r.body), () => setConstants(null));
+  let modelBody;
+  try {
+    modelBody = await w0.modelReady;
+  } catch (_) { return; }
+  showModel(modelBody);
+  // Restore the stored session before new files: its rows come first.
+  try {
+    const r = await w0.call('list', {});
+    state.patients = r.body.patients || [];
+    renderPatients();
+    for (const s of r.body.items || []) {
+      if (state.items.has(s.id)) continue;
+      const it = itemFromStored(s);
+      if (it.status === 'done') it.status = 'restoring';
+      state.nextOrder = Math.max(state.nextOrder, it.order + 1);
+      addItem(it, true);
+      if (it.status === 'restoring') state.queue.unshift(it.id);
+    }
+    sortTable();
+  } catch (err) {
+    $('#storage-status').textContent = 'storage: cannot read the saved session: ' + err.message;
+  }
+  w0.loaded = true;
+  pump();
+}
+
+function setup() {
+  setupIntake();
+  setupPatients();
+  setupViewer();
+  setupDetail();
+  setupExport();
+  $('#reload-btn').addEventListener('click', () => location.reload());
+  start();
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', setup); else setup();

@@ -1,0 +1,35 @@
+// The page's state, shared by every module: the items (one per file) in
+// table order, the patients, the workers and the job queue; plus the small
+// DOM and number helpers they all use.
+
+export const $ = (sel) => document.querySelector(sel);
+export const $$ = (sel) => Array.from(document.querySelectorAll(sel));
+
+export const state = {
+  items: new Map(),  // id → item
+  order: [],         // ids in table order
+  patients: [],      // {id, age, sex, height, weight, group}
+  selected: null,
+  nextOrder: 1,
+  queue: [],         // ids waiting for a worker (run or restore)
+  workers: [],
+  module: null,
+  modelReq: null,    // {name, url, sha256} from models/index.json
+  maxWorkers: 1,
+  stats: { firstResultMs: null, results: [], peakWorkerBytes: 0 },
+};
+window.myosegStats = state.stats; // read by the e2e benchmarks
+
+let idCounter = 0;
+export const newID = () => 'i' + Date.now().toString(36) + '-' + (idCounter++).toString(36);
+
+export const fmt = (v, d) => (v === undefined || v === null ? '—' : Number(v).toFixed(d));
+
+// itemFromStored is an item's fields as the worker stores them (session).
+export function itemFromStored(s) {
+  return {
+    id: s.id, name: s.name, path: s.path || '', order: s.order, status: s.status,
+    error: s.error || '', options: s.options, corrected: !!s.corrected, model: s.model,
+    record: s.record || null,
+  };
+}

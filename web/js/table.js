@@ -1,0 +1,101 @@
+// The results table: one row per item, its cells and data-* attributes
+// (which the e2e tests read), keyboard navigation between rows.
+import { $, state, fmt } from './state.js';
+import { muscleLabel, calibLabel } from './constants.js';
+import { selectItem } from './viewer.js';
+
+export function addItem(it, restoring) {
+  state.items.set(it.id, it);
+  state.order.push(it.id);
+  const tr = document.createElement('tr');
+  tr.tabIndex = 0;
+  tr.dataset.id = it.id;
+  tr.addEventListener('click', () => selectItem(it.id));
+  tr.addEventListener('keydown', (e) => rowKey(e, it.id));
+  $('#results tbody').append(tr);
+  it.row = tr;
+  renderRow(it);
+  $('#empty-note').hidden = true;
+  if (!restoring) tr.scrollIntoView({ block: 'nearest' });
+}
+
+export function sortTable() {
+  state.order.sort((a, b) => state.items.get(a).order - state.items.get(b).order);
+  const tbody = $('#results tbody');
+  for (const id of state.order) tbody.append(state.items.get(id).row);
+}
+
+function rowKey(e, id) {
+  const i = state.order.indexOf(id);
+  let next = null;
+  if (e.key === 'ArrowDown') next = state.order[i + 1];
+  else if (e.key === 'ArrowUp') next = state.order[i - 1];
+  else if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); selectItem(id); return; }
+  if (next) {
+    e.preventDefault();
+    selectItem(next);
+    state.items.get(next).row.focus();
+  }
+}
+
+function cell(tr, text, cls, title) {
+  const td = document.createElement('td');
+  if (cls) td.className = cls;
+  if (text instanceof Node) td.append(text); else td.textContent = text;
+  if (title) td.title = title;
+  tr.append(td);
+  return td;
+}
+
+export function renderRow(it) {
+  const tr = it.row;
+  if (!tr) return;
+  tr.textContent = '';
+  tr.dataset.file = it.name;
+  tr.dataset.status = it.status;
+  tr.dataset.corrected = String(!!it.corrected);
+  delete tr.dataset.csaCm2;
+  delete tr.dataset.csaPx;
+  delete tr.dataset.areaPx;
+  tr.setAttribute('aria-selected', String(state.selected === it.id));
+  const name = document.createElement('span');
+  name.textContent = it.name;
+  const fileCell = cell(tr, name, 'file', it.path);
+  if (it.corrected) {
+    const b = document.createElement('span');
+    b.className = 'corrected';
+    b.textContent = 'corrected';
+    fileCell.append(b);
+  }
+  if (it.status === 'error') {
+    cell(tr, 'error', 'status');
+    const td = cell(tr, it.error, 'err');
+    td.colSpan = 8;
+    return;
+  }
+  cell(tr, it.status, 'status');
+  cell(tr, muscleLabel(it.options.muscle));
+  cell(tr, it.options.patientId || '—');
+  const r = it.status === 'done' ? it.record : null;
+  if (!r) {
+    for (let i = 0; i < 6; i++) cell(tr, '');
+    return;
+  }
+  tr.dataset.areaPx = String(r.csa_px);
+  if (r.csa_px === 0) {
+    if (r.csa_cm2 !== undefined && r.csa_cm2 !== null) tr.dataset.csaCm2 = '0'; else tr.dataset.csaPx = '0';
+    cell(tr, 'no muscle found', 'num flag-abnormal', 'the mask is empty: correct it with the brush');
+  } else if (r.csa_cm2 !== undefined && r.csa_cm2 !== null) {
+    tr.dataset.csaCm2 = String(r.csa_cm2);
+    cell(tr, `${r.csa_cm2.toFixed(2)} cm²`, 'num', `${r.csa_px} px`);
+  } else {
+    tr.dataset.csaPx = String(r.csa_px);
+    cell(tr, `${r.csa_px} px`, 'num', 'no calibration: area in pixels');
+  }
+  cell(tr, r.csa_px === 0 ? '—' : `${fmt(r.ei_mean, 1)} ± ${fmt(r.ei_sd, 1)}`, 'num');
+  cell(tr, fmt(r.ei_expected, 1), 'num', r.ei_pred_sd ? `prediction SD ${r.ei_pred_sd.toFixed(1)}` : '');
+  cell(tr, fmt(r.z, 2), 'num', r.z_note || '');
+  const flag = r.abnormal === undefined || r.abnormal === null ? '' : (r.abnormal ? 'abnormal (z > 2)' : 'normal');
+  cell(tr, flag, r.abnormal ? 'flag-abnormal' : '');
+  cell(tr, calibLabel(r.calibration_source));
+}
