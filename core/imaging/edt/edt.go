@@ -50,6 +50,26 @@ func ToNearest(w, h int, feature func(i int) bool) []float64 {
 	return f
 }
 
+// ToMask is ToNearest for a row-major w×h mask: the squared distance in
+// pixels to the nearest pixel where m[i] == feature. It writes into dst when
+// dst holds at least w·h values, so that a chain of morphology steps reuses
+// one buffer, and returns the w·h result.
+func ToMask(dst []float64, m []bool, w, h int, feature bool) []float64 {
+	if cap(dst) < w*h {
+		dst = make([]float64, w*h)
+	}
+	dst = dst[:w*h]
+	for i, v := range m[:w*h] {
+		if v == feature {
+			dst[i] = 0
+		} else {
+			dst[i] = Far
+		}
+	}
+	Squared(dst, w, h, 1, 1)
+	return dst
+}
+
 // line computes d(p) = min_q f(q) + s2·(p−q)² by the lower envelope of
 // parabolas. v and z are scratch of length ≥ len(f) and len(f)+1.
 func line(f, d []float64, v []int, z []float64, s2 float64) {

@@ -54,3 +54,28 @@ func TestToNearestMatchesBruteForce(t *testing.T) {
 		}
 	}
 }
+
+func TestToMask(t *testing.T) {
+	const w, h = 23, 17
+	m := make([]bool, w*h)
+	for i := range m {
+		m[i] = (i*7919)%11 == 0
+	}
+	buf := make([]float64, w*h+5)
+	for _, feature := range []bool{true, false} {
+		got := ToMask(buf, m, w, h, feature)
+		want := ToNearest(w, h, func(i int) bool { return m[i] == feature })
+		if len(got) != w*h || &got[0] != &buf[0] {
+			t.Fatalf("feature %v: result of %d values, buffer reused %v", feature, len(got), &got[0] == &buf[0])
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("feature %v: pixel %d = %g, want %g", feature, i, got[i], want[i])
+			}
+		}
+	}
+	// (3,0) is the only unset pixel on a 4×1 row: distances 9, 4, 1, 0.
+	if got := ToMask(nil, []bool{true, true, true, false}, 4, 1, false); got[0] != 9 || got[1] != 4 || got[3] != 0 {
+		t.Errorf("row: %v", got)
+	}
+}

@@ -1,6 +1,10 @@
 package field
 
-import "image"
+import (
+	"image"
+
+	"myoseg/core/imaging/mask"
+)
 
 // blockSize is the side of the square blocks on which speckle is judged. Eight
 // pixels hold enough samples for the texture fractions to be stable and keep
@@ -105,10 +109,10 @@ func analyse(g *image.Gray, wantMask bool) (Result, *image.Gray) {
 		return res, fullMask(b, wantMask)
 	}
 	inner := erode(comp, true)
-	if inner.count() == 0 {
+	if inner.Count() == 0 {
 		// A field thinner than three blocks has no interior: its speckle
 		// blocks seed the growth instead.
-		inner = comp.and(grid.speckle)
+		inner = mask.And(comp, grid.speckle)
 	}
 	// The ring reaches ringBlocks beyond the component. Without a background
 	// every pixel is content and the gate cannot find an edge, so the field
@@ -119,7 +123,7 @@ func analyse(g *image.Gray, wantMask bool) (Result, *image.Gray) {
 			reach = dilate(reach)
 		}
 	}
-	ring := reach.andNot(inner)
+	ring := mask.AndNot(reach, inner)
 
 	fl := newFlood(px, &content, inner, ring)
 	fl.run()

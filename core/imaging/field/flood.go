@@ -1,6 +1,10 @@
 package field
 
-import "image"
+import (
+	"image"
+
+	"myoseg/core/imaging/mask"
+)
 
 // Pixel states in flood.state.
 const (
@@ -14,8 +18,8 @@ const (
 type flood struct {
 	px      pixels
 	content *[256]bool
-	inner   blockMap
-	ring    blockMap
+	inner   mask.Mask // block maps
+	ring    mask.Mask
 	state   []uint8
 	stack   []int
 
@@ -24,7 +28,7 @@ type flood struct {
 	minX, minY, maxX, maxY int
 }
 
-func newFlood(p pixels, content *[256]bool, inner, ring blockMap) *flood {
+func newFlood(p pixels, content *[256]bool, inner, ring mask.Mask) *flood {
 	return &flood{
 		px: p, content: content, inner: inner, ring: ring,
 		state: make([]uint8, p.w*p.h),
@@ -57,11 +61,11 @@ func (f *flood) gated(x, y int) bool {
 }
 
 func (f *flood) inInner(x, y int) bool {
-	return f.inner.at(x/blockSize, y/blockSize)
+	return f.inner.Pix[(y/blockSize)*f.inner.W+x/blockSize]
 }
 
 func (f *flood) inRing(x, y int) bool {
-	return f.ring.at(x/blockSize, y/blockSize)
+	return f.ring.Pix[(y/blockSize)*f.ring.W+x/blockSize]
 }
 
 func (f *flood) grow(x, y int) {
@@ -72,31 +76,31 @@ func (f *flood) grow(x, y int) {
 // run seeds the fill with the interior pixels that face a ring block and
 // grows it.
 func (f *flood) run() {
-	bw, bh := f.inner.bw, f.inner.bh
+	bw, bh := f.inner.W, f.inner.H
 	w, h := f.px.w, f.px.h
 	for by := 0; by < bh; by++ {
 		for bx := 0; bx < bw; bx++ {
-			if !f.inner.at(bx, by) {
+			if !f.inner.At(bx, by) {
 				continue
 			}
 			x0, y0 := bx*blockSize, by*blockSize
 			x1, y1 := min(x0+blockSize, w)-1, min(y0+blockSize, h)-1
-			if by > 0 && f.ring.at(bx, by-1) {
+			if by > 0 && f.ring.At(bx, by-1) {
 				for x := x0; x <= x1; x++ {
 					f.push(x, y0)
 				}
 			}
-			if by < bh-1 && f.ring.at(bx, by+1) {
+			if by < bh-1 && f.ring.At(bx, by+1) {
 				for x := x0; x <= x1; x++ {
 					f.push(x, y1)
 				}
 			}
-			if bx > 0 && f.ring.at(bx-1, by) {
+			if bx > 0 && f.ring.At(bx-1, by) {
 				for y := y0; y <= y1; y++ {
 					f.push(x0, y)
 				}
 			}
-			if bx < bw-1 && f.ring.at(bx+1, by) {
+			if bx < bw-1 && f.ring.At(bx+1, by) {
 				for y := y0; y <= y1; y++ {
 					f.push(x1, y)
 				}
@@ -145,9 +149,9 @@ func (f *flood) visit(x, y int) {
 // pixels reached in the ring.
 func (f *flood) rect() image.Rectangle {
 	minX, minY, maxX, maxY := f.minX, f.minY, f.maxX, f.maxY
-	for by := 0; by < f.inner.bh; by++ {
-		for bx := 0; bx < f.inner.bw; bx++ {
-			if !f.inner.at(bx, by) {
+	for by := 0; by < f.inner.H; by++ {
+		for bx := 0; bx < f.inner.W; bx++ {
+			if !f.inner.At(bx, by) {
 				continue
 			}
 			minX, minY = min(minX, bx*blockSize), min(minY, by*blockSize)
@@ -162,77 +166,29 @@ func (f *flood) rect() image.Rectangle {
 // a new image with bounds b.
 func (f *flood) mask(b image.Rectangle) *image.Gray {
 	w, h := f.px.w, f.px.h
-	m := image.NewGray(b)
-	for by := 0; by < f.inner.bh; by++ {
-		for bx := 0; bx < f.inner.bw; bx++ {
-			if !f.inner.at(bx, by) {
+	// Every painted pixel lies in r, so the holes are filled there: an unset
+	// pixel outside r reaches the image edge anyway.
+	r := f.rect()
+	m := mask.New(r.Dx(), r.Dy())
+	for by := 0; by < f.inner.H; by++ {
+		for bx := 0; bx < f.inner.W; bx++ {
+			if !f.inner.At(bx, by) {
 				continue
 			}
 			for y := by * blockSize; y < min(by*blockSize+blockSize, h); y++ {
-				row := m.Pix[y*m.Stride:]
+				row := m.Pix[(y-r.Min.Y)*m.W:]
 				for x := bx * blockSize; x < min(bx*blockSize+blockSize, w); x++ {
-					row[x] = 255
+					row[x-r.Min.X] = true
 				}
 			}
 		}
 	}
 	for i, s := range f.state {
 		if s != stNone {
-			m.Pix[(i/w)*m.Stride+i%w] = 255
+			m.Pix[(i/w-r.Min.Y)*m.W+i%w-r.Min.X] = true
 		}
 	}
-	fillMaskHoles(m, f.rect())
-	return m
-}
-
-// fillMaskHoles sets the unset pixels inside r (origin-based) that cannot reach
-// r's edge through unset pixels (4-connected): anechoic areas or dark vessels
-// inside the field.
-func fillMaskHoles(m *image.Gray, r image.Rectangle) {
-	rw, rh := r.Dx(), r.Dy()
-	if rw <= 0 || rh <= 0 {
-		return
-	}
-	at := func(x, y int) *uint8 { return &m.Pix[(r.Min.Y+y)*m.Stride+r.Min.X+x] }
-	outside := make([]bool, rw*rh)
-	var stack []int
-	push := func(x, y int) {
-		i := y*rw + x
-		if !outside[i] && *at(x, y) == 0 {
-			outside[i] = true
-			stack = append(stack, i)
-		}
-	}
-	for x := 0; x < rw; x++ {
-		push(x, 0)
-		push(x, rh-1)
-	}
-	for y := 0; y < rh; y++ {
-		push(0, y)
-		push(rw-1, y)
-	}
-	for len(stack) > 0 {
-		i := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		x, y := i%rw, i/rw
-		if x > 0 {
-			push(x-1, y)
-		}
-		if x < rw-1 {
-			push(x+1, y)
-		}
-		if y > 0 {
-			push(x, y-1)
-		}
-		if y < rh-1 {
-			push(x, y+1)
-		}
-	}
-	for y := 0; y < rh; y++ {
-		for x := 0; x < rw; x++ {
-			if !outside[y*rw+x] {
-				*at(x, y) = 255
-			}
-		}
-	}
+	out := image.NewGray(b)
+	mask.FillHoles(m).Paint(out, b.Min.Add(r.Min))
+	return out
 }

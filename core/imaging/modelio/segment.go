@@ -10,6 +10,7 @@ import (
 	"image"
 	"math"
 
+	"myoseg/core/imaging/mask"
 	"myoseg/core/nn/onnxmodel"
 )
 
@@ -141,14 +142,7 @@ func Mask(prob []float32, in Input, info onnxmodel.Info, size image.Rectangle, p
 	m = PostProcess(m, fw, fh, k, post)
 
 	out := image.NewGray(size)
-	for y := 0; y < fh; y++ {
-		row := out.Pix[out.PixOffset(in.Field.Min.X, in.Field.Min.Y+y):][:fw]
-		for x, on := range m[y*fw : (y+1)*fw] {
-			if on {
-				row[x] = 255
-			}
-		}
-	}
+	mask.Mask{W: fw, H: fh, Pix: m}.Paint(out, in.Field.Min)
 	return out, nil
 }
 
@@ -171,11 +165,14 @@ func DefaultPost() Post { return Post{Erode: 3, Dilate: 3, Open: 10} }
 // PostProcess cleans a thresholded mask of w×h pixels the seed paper's way:
 // fill holes, erode, dilate, open, keep the muscle's component, fill holes.
 // k scales the radii (k = 1 at 480×512).
+// m is left as it is.
 func PostProcess(m []bool, w, h int, k float64, p Post) []bool {
-	m = fillHoles(m, w, h)
-	m = erode(m, w, h, p.Erode*k)
-	m = dilate(m, w, h, p.Dilate*k)
-	m = open(m, w, h, p.Open*k)
+	m = mask.FillHoles(mask.Mask{W: w, H: h, Pix: m}).Pix
+	mo := morph{w: w, h: h}
+	mo.erode(m, p.Erode*k)
+	mo.dilate(m, p.Dilate*k)
+	mo.erode(m, p.Open*k) // opening: erode, then dilate by the same radius
+	mo.dilate(m, p.Open*k)
 	m = keepMuscle(m, w, h)
-	return fillHoles(m, w, h)
+	return mask.FillHoles(mask.Mask{W: w, H: h, Pix: m}).Pix
 }

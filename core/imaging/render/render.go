@@ -8,6 +8,8 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+
+	"myoseg/core/imaging/mask"
 )
 
 // Colours of the overlay: a fill that leaves speckle visible, a contour
@@ -21,13 +23,9 @@ var (
 const fillAlpha = 0.30
 
 // MaskPNG encodes a mask as 8-bit grey PNG, 0 outside and 255 inside.
-func MaskPNG(mask *image.Gray) ([]byte, error) {
-	out := image.NewGray(mask.Bounds())
-	for i, v := range mask.Pix {
-		if v != 0 {
-			out.Pix[i] = 255
-		}
-	}
+func MaskPNG(m *image.Gray) ([]byte, error) {
+	b := m.Bounds()
+	out := mask.FromGray(m, b).Gray(b.Min)
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, out); err != nil {
 		return nil, fmt.Errorf("render: mask PNG: %w", err)
@@ -37,15 +35,17 @@ func MaskPNG(mask *image.Gray) ([]byte, error) {
 
 // Overlay draws the mask on the grey image: translucent fill, a contour
 // about 2 px thick per 500 px of image, and the field's frame.
-func Overlay(g, mask *image.Gray, field image.Rectangle) (*image.RGBA, error) {
+func Overlay(g, mk *image.Gray, field image.Rectangle) (*image.RGBA, error) {
 	b := g.Bounds()
-	if mask.Bounds() != b {
-		return nil, fmt.Errorf("render: mask %v does not match image %v", mask.Bounds(), b)
+	if mk.Bounds() != b {
+		return nil, fmt.Errorf("render: mask %v does not match image %v", mk.Bounds(), b)
 	}
 	out := image.NewRGBA(b)
 	thick := max(1, (max(b.Dx(), b.Dy())+250)/500)
+	// A blank frame thick wide: beyond the image is not muscle.
+	m := mask.FromGray(mk, b.Inset(-thick))
 	in := func(x, y int) bool {
-		return image.Pt(x, y).In(b) && mask.Pix[mask.PixOffset(x, y)] != 0
+		return m.Pix[(y-b.Min.Y+thick)*m.W+x-b.Min.X+thick]
 	}
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {

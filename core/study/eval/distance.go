@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"myoseg/core/imaging/edt"
+	"myoseg/core/imaging/mask"
 )
 
 // Overlap holds the pixel-count metrics of an automatic mask against the
@@ -106,25 +107,21 @@ func SurfaceDistance(a, b *image.Gray, sx, sy float64) (Surface, error) {
 }
 
 // boundary lists the mask's boundary pixels and their bounding box.
-func boundary(m *image.Gray) ([]image.Point, image.Rectangle) {
-	b := m.Bounds()
-	on := func(x, y int) bool {
-		return x >= b.Min.X && x < b.Max.X && y >= b.Min.Y && y < b.Max.Y && m.Pix[m.PixOffset(x, y)] != 0
-	}
+func boundary(g *image.Gray) ([]image.Point, image.Rectangle) {
+	b := g.Bounds()
+	// The blank frame stands for what lies beyond the image: not muscle.
+	m := mask.FromGray(g, b.Inset(-1))
 	var pts []image.Point
 	var box image.Rectangle
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		row := m.Pix[m.PixOffset(b.Min.X, y):][:b.Dx()]
-		for i, v := range row {
-			if v == 0 {
+	for y := 1; y < m.H-1; y++ {
+		for x := 1; x < m.W-1; x++ {
+			i := y*m.W + x
+			if !m.Pix[i] || m.Pix[i-1] && m.Pix[i+1] && m.Pix[i-m.W] && m.Pix[i+m.W] {
 				continue
 			}
-			x := b.Min.X + i
-			if on(x-1, y) && on(x+1, y) && on(x, y-1) && on(x, y+1) {
-				continue
-			}
-			pts = append(pts, image.Pt(x, y))
-			box = box.Union(image.Rect(x, y, x+1, y+1))
+			p := image.Pt(b.Min.X+x-1, b.Min.Y+y-1)
+			pts = append(pts, p)
+			box = box.Union(image.Rectangle{p, p.Add(image.Pt(1, 1))})
 		}
 	}
 	return pts, box
