@@ -7,7 +7,7 @@ import (
 )
 
 func TestProbe16(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(realDir, "*", "*.tif"))
+	files, _ := filepath.Glob(filepath.Join("/work/shared/data/real", "*", "*.tif"))
 	for _, f := range files {
 		g := loadGray(t, f)
 		r, m := FindMask(g)
