@@ -1,17 +1,30 @@
 // Package engine runs a segmentation model on a prepared input. Engine is
 // the seam for backends: Fast (core/nn/executor, the default everywhere) here,
 // gorgonnx (onnx-go's gorgonia backend, the reference and the CUDA build)
-// in engine/gorgonnx, others behind the same interface.
+// in engine/gorgonnx, others behind the same interface. Front ends pick one
+// by name with engine/open.
 package engine
 
 import (
 	"context"
+	"fmt"
+
+	"myoseg/core/nn/onnxmodel"
 )
 
 // Engine runs one normalised 1×1×H×W input and returns 1×1×H×W
 // probabilities. Implementations are safe for concurrent use.
 type Engine interface {
 	Infer(ctx context.Context, in []float32) ([]float32, error)
+}
+
+// CheckInput refuses an input that is not the model's 1×1×H×W: every
+// engine calls it before running.
+func CheckInput(info onnxmodel.Info, in []float32) error {
+	if len(in) != info.InputH*info.InputW {
+		return fmt.Errorf("engine: input has %d values, the model takes 1×1×%d×%d", len(in), info.InputH, info.InputW)
+	}
+	return nil
 }
 
 // Pool hands out at most workers values of T (compiled graphs, runners),

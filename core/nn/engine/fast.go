@@ -47,9 +47,8 @@ func (e *Fast) Net() *executor.Net { return e.net }
 
 // Infer implements Engine.
 func (e *Fast) Infer(ctx context.Context, in []float32) ([]float32, error) {
-	h, w := e.m.Info.InputH, e.m.Info.InputW
-	if len(in) != h*w {
-		return nil, fmt.Errorf("engine: input has %d values, the model takes 1×1×%d×%d", len(in), h, w)
+	if err := CheckInput(e.m.Info, in); err != nil {
+		return nil, err
 	}
 	r, err := e.pool.Get(ctx)
 	if err != nil {

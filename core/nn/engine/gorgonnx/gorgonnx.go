@@ -1,6 +1,7 @@
 // Package gorgonnx runs a model with onnx-go v0.5.0 and its gorgonia
 // backend: the reference engine the fast backend is checked against, and
-// the engine of the CUDA build (gorgonia with -tags cuda).
+// the engine of the CUDA build (gorgonia with -tags cuda; the device
+// naming is in engine/open).
 package gorgonnx
 
 import (
@@ -61,10 +62,10 @@ func (e *Engine) newGraph() (g *graph, err error) {
 
 // Infer implements engine.Engine.
 func (e *Engine) Infer(ctx context.Context, in []float32) (out []float32, err error) {
-	h, w := e.m.Info.InputH, e.m.Info.InputW
-	if len(in) != h*w {
-		return nil, fmt.Errorf("engine: input has %d values, the model takes 1×1×%d×%d", len(in), h, w)
+	if err := engine.CheckInput(e.m.Info, in); err != nil {
+		return nil, err
 	}
+	h, w := e.m.Info.InputH, e.m.Info.InputW
 	g, err := e.pool.Get(ctx)
 	if err != nil {
 		return nil, err
