@@ -15,6 +15,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"myoseg/core/clinical/record"
 	"myoseg/core/clinical/zscore"
 	"myoseg/core/nn/engine"
 	"myoseg/core/nn/onnxmodel"
@@ -215,7 +216,7 @@ func TestRunWritesEverythingDeterministically(t *testing.T) {
 	if len(files) != 9*3+4 {
 		t.Errorf("%d files: %v", len(files), slices.Sorted(maps.Keys(files)))
 	}
-	recs, err := DecodeJSONL("results.jsonl", files["results.jsonl"])
+	recs, err := record.ReadJSONL(bytes.NewReader(files["results.jsonl"]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +328,7 @@ func TestRunRedoesWhatChanged(t *testing.T) {
 	if err != nil || sum.Segmented != 6 {
 		t.Errorf("new side: %v %+v", err, sum)
 	}
-	recs, _ := DecodeJSONL("", out.files["results.jsonl"])
+	recs, _ := record.ReadJSONL(bytes.NewReader(out.files["results.jsonl"]))
 	if len(recs) != 6 || recs[0].Side != "left" {
 		t.Errorf("records not rebuilt with the new side: %+v", recs)
 	}
@@ -360,7 +361,7 @@ func TestRunLogsBadImagesAndGoesOn(t *testing.T) {
 	if !slices.Equal(got, bad) {
 		t.Errorf("errors.csv lists %v, want %v", got, bad)
 	}
-	if recs, _ := DecodeJSONL("", out.files["results.jsonl"]); len(recs) != 6 {
+	if recs, _ := record.ReadJSONL(bytes.NewReader(out.files["results.jsonl"])); len(recs) != 6 {
 		t.Errorf("%d records, want 6", len(recs))
 	}
 	// Failures are retried on a rerun (they may have been transient) and listed again.

@@ -16,6 +16,7 @@ import (
 
 	"myoseg/core/clinical/zscore"
 	"myoseg/core/imaging/calib"
+	"myoseg/core/pipeline"
 	"myoseg/core/study/dataset"
 )
 
@@ -28,6 +29,7 @@ type Input struct {
 	// Path is where the caller's reader finds the bytes; batch never
 	// interprets it.
 	Path    string
+	Subject string          // the subject's ID in a seed-layout dataset; "" = unknown
 	Muscle  zscore.Muscle   // from the seed layout's folder; "" = the run's default
 	Patient *zscore.Patient // from characteristics.csv/.xlsx; nil = the run's default
 	User    *calib.User     // per-file calibration (a spacing table); nil = the run's default
@@ -99,7 +101,7 @@ func Collect(fsys fs.FS, opt dataset.Options, skip func(p string) bool) (*Listin
 			if skip != nil && skip(it.ImagePath) {
 				continue
 			}
-			in := Input{Key: it.ImagePath, Path: it.ImagePath, Muscle: it.MuscleName}
+			in := Input{Key: it.ImagePath, Path: it.ImagePath, Subject: it.SubjectID, Muscle: it.MuscleName}
 			if it.Patient != nil {
 				p := *it.Patient
 				in.Patient = &p
@@ -163,19 +165,10 @@ func NewPlan(inputs []Input, shard Shard) (*Plan, error) {
 	return p, nil
 }
 
-// Outputs names one input's files inside the output folder.
-type Outputs struct {
-	Mask, Overlay, Entry string
-}
-
-// Outputs returns input i's output names.
-func (p *Plan) Outputs(i int) Outputs {
-	s := p.stems[i]
-	return Outputs{
-		Mask:    "masks/" + s + ".mask.png",
-		Overlay: "overlays/" + s + ".overlay.png",
-		Entry:   "records/" + s + ".json",
-	}
+// Outputs returns input i's output names inside the output folder:
+// masks/, overlays/ and records/, each with the input's stem.
+func (p *Plan) Outputs(i int) pipeline.Outputs {
+	return pipeline.OutputsFor("", p.stems[i], true)
 }
 
 // Keys lists every input's key, in order.
@@ -193,8 +186,9 @@ func (p *Plan) Keys() []string {
 func (p *Plan) Owned() map[string]bool {
 	own := make(map[string]bool, 3*len(p.Mine)+8)
 	for _, i := range p.Mine {
-		o := p.Outputs(i)
-		own[o.Mask], own[o.Overlay], own[o.Entry] = true, true, true
+		for _, n := range p.Outputs(i).List() {
+			own[n] = true
+		}
 	}
 	for _, n := range SummaryNames(p.Shard) {
 		own[n] = true

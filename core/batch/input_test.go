@@ -106,7 +106,7 @@ func TestNewPlan(t *testing.T) {
 	if !slices.Equal(masks, want) || len(p.Mine) != 4 {
 		t.Errorf("masks %v, mine %v", masks, p.Mine)
 	}
-	if o := p.Outputs(2); o.Overlay != "overlays/x/b.overlay.png" || o.Entry != "records/x/b.json" {
+	if o := p.Outputs(2); o.Overlay != "overlays/x/b.overlay.png" || o.Record != "records/x/b.json" {
 		t.Errorf("outputs %+v", o)
 	}
 	for _, bad := range [][]Input{in("a.png", "a.png"), in("../a.png"), in("/abs.png"), in("x//a.png"), in(".")} {

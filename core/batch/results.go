@@ -64,52 +64,6 @@ func InputsHash(keys []string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// EncodeCSV is results.csv: record.Columns() and one row per record.
-func EncodeCSV(recs []record.Record) []byte {
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	w.Write(record.Columns())
-	for _, r := range recs {
-		w.Write(r.Row())
-	}
-	w.Flush()
-	return b.Bytes()
-}
-
-// EncodeJSONL is results.jsonl: one record a line, encoded as the segment
-// command's --json output.
-func EncodeJSONL(recs []record.Record) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	for _, r := range recs {
-		if err := enc.Encode(r); err != nil {
-			return nil, fmt.Errorf("results.jsonl: %s: %w", r.File, err)
-		}
-	}
-	return b.Bytes(), nil
-}
-
-// DecodeJSONL reads results.jsonl; name is used in errors.
-func DecodeJSONL(name string, data []byte) ([]record.Record, error) {
-	var out []record.Record
-	for i, line := range bytes.Split(data, []byte{'\n'}) {
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		var r record.Record
-		dec := json.NewDecoder(bytes.NewReader(line))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&r); err != nil {
-			return nil, fmt.Errorf("%s line %d: %w", name, i+1, err)
-		}
-		if r.File == "" {
-			return nil, fmt.Errorf("%s line %d: record without a file", name, i+1)
-		}
-		out = append(out, r)
-	}
-	return out, nil
-}
-
 var errorsHeader = []string{"file", "reason"}
 
 // EncodeErrors is errors.csv: file,reason (a header only when none failed).
@@ -207,9 +161,9 @@ func Merge(parts []Part) (*Merged, error) {
 				return nil, fmt.Errorf("merge: %s ran model %s (%.12s), %s ran %s (%.12s): shards of one run must use one model", parts[0].Source, first.Model, first.ModelSHA256, p.Source, m.Model, m.ModelSHA256)
 			}
 		}
-		recs, err := DecodeJSONL(p.Source+": "+m.JSONL, p.JSONL)
+		recs, err := record.ReadJSONL(bytes.NewReader(p.JSONL))
 		if err != nil {
-			return nil, fmt.Errorf("merge: %w", err)
+			return nil, fmt.Errorf("merge: %s: %s: %w", p.Source, m.JSONL, err)
 		}
 		fails, err := DecodeErrors(p.Source+": "+m.Errors, p.Errors)
 		if err != nil {
@@ -314,9 +268,9 @@ func (m *Merged) Files() (map[string][]byte, error) {
 // summaryFiles renders results CSV and JSONL, errors CSV and the manifest.
 func summaryFiles(s Shard, man Manifest, recs []record.Record, fails []Failure) (map[string][]byte, error) {
 	names := SummaryNames(s)
-	jsonl, err := EncodeJSONL(recs)
-	if err != nil {
-		return nil, err
+	var jsonl bytes.Buffer
+	if err := record.WriteJSONL(&jsonl, recs); err != nil {
+		return nil, fmt.Errorf("%s: %w", names[1], err)
 	}
 	man.Version = manifestVersion
 	man.Shard = s.String()
@@ -327,8 +281,8 @@ func summaryFiles(s Shard, man Manifest, recs []record.Record, fails []Failure) 
 		return nil, fmt.Errorf("%s: %w", names[3], err)
 	}
 	return map[string][]byte{
-		names[0]: EncodeCSV(recs),
-		names[1]: jsonl,
+		names[0]: record.EncodeCSV(recs),
+		names[1]: jsonl.Bytes(),
 		names[2]: EncodeErrors(fails),
 		names[3]: append(mj, '\n'),
 	}, nil

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"myoseg/core/clinical/record"
-	"myoseg/core/imaging/render"
+	"myoseg/core/clinical/zscore"
 	"myoseg/core/nn/onnxmodel"
 	"myoseg/core/pipeline"
 )
@@ -91,6 +91,9 @@ type Summary struct {
 	// was done: no summary files were written; rerunning finishes the rest.
 	Interrupted bool
 	Files       []string // summary files written
+	// Readings is the patient-level reading of every subject of a whole
+	// (unsharded) run with z-scores of two muscles or more, by subject ID.
+	Readings []zscore.PatientReading
 }
 
 // entry is a finished image's record file (records/<stem>.json): written
@@ -233,6 +236,9 @@ func Run(ctx context.Context, cfg Config, plan *Plan) (*Summary, error) {
 			sum.Failures = append(sum.Failures, *fails[i])
 		}
 	}
+	if plan.Shard.Whole() { // a shard may hold only some of a subject's muscles
+		sum.Readings = readings(plan, recs)
+	}
 	keys := plan.Keys()
 	man := Manifest{Model: info.Name, ModelSHA256: info.SHA256, InputsSHA256: InputsHash(keys), Inputs: keys}
 	files, err := summaryFiles(plan.Shard, man, rows, sum.Failures)
@@ -294,12 +300,14 @@ func process(ctx context.Context, cfg Config, plan *Plan, info onnxmodel.Info, i
 	}
 	reqHash := requestHash(req)
 	names := plan.Outputs(i)
-	want := []string{names.Mask}
+	want := []string{names.Mask} // what the record file vouches for
 	if cfg.Overlays {
 		want = append(want, names.Overlay)
+	} else {
+		names.Overlay = ""
 	}
 
-	if rec, ok := done(cfg.Out, names.Entry, in.Key, inHash, info.SHA256, reqHash, want); ok {
+	if rec, ok := done(cfg.Out, names.Record, in.Key, inHash, info.SHA256, reqHash, want); ok {
 		o.rec, o.skipped = rec, true
 		return o
 	}
@@ -312,32 +320,19 @@ func process(ctx context.Context, cfg Config, plan *Plan, info onnxmodel.Info, i
 	o.timing.Post, o.timing.Measure = res.Timing.Post, res.Timing.Measure
 
 	t0 = time.Now()
-	files := map[string][]byte{}
-	if files[names.Mask], err = render.MaskPNG(res.Mask); err != nil {
-		return fail(fmt.Errorf("mask PNG: %w", err))
-	}
-	if cfg.Overlays {
-		if files[names.Overlay], err = render.OverlayPNG(res.Image.Gray, res.Mask, res.Field); err != nil {
-			return fail(fmt.Errorf("overlay PNG: %w", err))
-		}
-	}
-	ent, err := json.MarshalIndent(entry{
+	files, err := res.Files(names, entry{
 		Version: entryVersion, Input: in.Key, InputSHA256: inHash, ModelSHA256: info.SHA256,
 		RequestSHA256: reqHash, Outputs: want, Record: res.Record,
-	}, "", "  ")
+	})
 	if err != nil {
-		return fail(fmt.Errorf("record: %w", err))
+		return fail(err)
 	}
 	o.timing.Render = time.Since(t0)
 
 	t0 = time.Now()
-	// The record file last: it marks the image done.
-	for _, name := range append(want, names.Entry) {
-		data := files[name]
-		if name == names.Entry {
-			data = append(ent, '\n')
-		}
-		if err := cfg.Out.WriteFile(name, data); err != nil {
+	// The record file last (Files' order): it marks the image done.
+	for _, f := range files {
+		if err := cfg.Out.WriteFile(f.Name, f.Data); err != nil {
 			// Not the image's fault: the whole run cannot write.
 			return outcome{i: i, fatal: fmt.Errorf("batch: %s: %w", in.Key, err)}
 		}
@@ -373,4 +368,25 @@ func done(out Store, name, key, inHash, modelHash, reqHash string, want []string
 		}
 	}
 	return &e.Record, true
+}
+
+// readings is the patient-level reading of each subject (Input.Subject)
+// with z-scores of two muscles or more, in the order subjects first appear.
+func readings(plan *Plan, recs []*record.Record) []zscore.PatientReading {
+	var order []string
+	bySubject := map[string][]record.Record{}
+	for i, in := range plan.All {
+		if in.Subject == "" || recs[i] == nil {
+			continue
+		}
+		if _, seen := bySubject[in.Subject]; !seen {
+			order = append(order, in.Subject)
+		}
+		bySubject[in.Subject] = append(bySubject[in.Subject], *recs[i])
+	}
+	ps := make([]zscore.PatientScores, len(order))
+	for i, s := range order {
+		ps[i] = record.Scores(s, bySubject[s])
+	}
+	return zscore.ReadPatients(ps)
 }

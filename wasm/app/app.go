@@ -10,22 +10,20 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
 	"io/fs"
-	"sort"
 	"sync"
 	"time"
 
 	"myoseg/core/clinical/record"
 	"myoseg/core/clinical/zscore"
-	"myoseg/core/imaging/calib"
 	"myoseg/core/imaging/decode"
 	"myoseg/core/imaging/render"
 	"myoseg/core/nn/engine"
+	"myoseg/core/nn/engine/open"
 	"myoseg/core/nn/onnxmodel"
 	"myoseg/core/pipeline"
 	"myoseg/wasm/session"
@@ -109,7 +107,7 @@ func (a *App) LoadModel(ctx context.Context, name, sha string, fetch Fetcher) (M
 	if err != nil {
 		return ModelInfo{}, err
 	}
-	eng, err := engine.NewFast(m, 1) // one runner: a worker has one thread
+	eng, err := open.Engine(open.Fast, m, 1) // one runner: a worker has one thread
 	if err != nil {
 		return ModelInfo{}, err
 	}
@@ -245,21 +243,14 @@ func (a *App) fill(it *session.Item, res *pipeline.Result, rec record.Record) er
 	return nil
 }
 
-// request turns the page's options into a pipeline request (without data).
+// request turns the page's options into a pipeline request (without
+// data), checked as the command line's are.
 func request(name string, o session.Options, p *session.Patient) (pipeline.Request, error) {
-	req := pipeline.Request{Name: name, Frame: o.Frame, Side: o.Side,
-		User: calib.User{CmPerPx: o.CmPerPx, DepthCm: o.DepthCm}}
-	if o.Muscle != "" {
-		m, err := zscore.ParseMuscle(o.Muscle)
-		if err != nil {
-			return req, err
-		}
-		req.Muscle = m
-	}
+	opt := pipeline.Options{Frame: o.Frame, CmPerPx: o.CmPerPx, DepthCm: o.DepthCm, Muscle: o.Muscle, Side: o.Side}
 	if p != nil {
-		req.Patient = &zscore.Patient{AgeYears: p.AgeYears, Sex: p.Sex, HeightCm: p.HeightCm, WeightKg: p.WeightKg}
+		opt.Patient = &zscore.Patient{AgeYears: p.AgeYears, Sex: p.Sex, HeightCm: p.HeightCm, WeightKg: p.WeightKg}
 	}
-	return req, nil
+	return opt.Request(name)
 }
 
 // checkSize refuses a file the browser cannot hold before it is decoded:
@@ -479,20 +470,12 @@ func (a *App) Render(id, kind string, mask []byte) ([]byte, error) {
 	return nil, fmt.Errorf("render: unknown kind %q", kind)
 }
 
-// CSV writes records (as the page holds them) with record's columns.
+// CSV writes records (as the page holds them) in the results CSV format:
+// the command line's (record.WriteCSV).
 func CSV(recs []record.Record) ([]byte, error) {
 	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	if err := w.Write(record.Columns()); err != nil {
-		return nil, err
-	}
-	for _, r := range recs {
-		if err := w.Write(r.Row()); err != nil {
-			return nil, err
-		}
-	}
-	w.Flush()
-	return buf.Bytes(), w.Error()
+	err := record.WriteCSV(&buf, recs)
+	return buf.Bytes(), err
 }
 
 // Zip writes the training-data ZIP of the stored session.
@@ -504,56 +487,16 @@ func (a *App) Zip(defaultGroup string) ([]byte, session.ZipSummary, error) {
 	return buf.Bytes(), sum, err
 }
 
-// PatientScores is one patient's z-scores, as many images as there are.
-type PatientScores struct {
-	PatientID string    `json:"patientId"`
-	AgeYears  float64   `json:"age"`
-	Scores    []MuscleZ `json:"scores"`
-}
+// PatientScores and Reading are the patient-level reading's input and
+// output as the page sends and receives them (zscore's JSON).
+type (
+	PatientScores = zscore.PatientScores
+	MuscleZ       = zscore.MuscleZ
+	Reading       = zscore.PatientReading
+)
 
-// MuscleZ is one image's z-score.
-type MuscleZ struct {
-	Muscle string  `json:"muscle"`
-	Z      float64 `json:"z"`
-}
-
-// Reading is the patient-level reading of several muscles.
-type Reading struct {
-	PatientID string `json:"patientId"`
-	Verdict   string `json:"verdict"`
-	Rule      string `json:"rule"`
-	Muscles   int    `json:"muscles"`
-}
-
-// Readings applies zscore.Read per patient, averaging several images (or
-// both sides) of one muscle first, as the flow chart asks. Patients with
-// fewer than two muscles get no reading.
-func Readings(ps []PatientScores) []Reading {
-	var out []Reading
-	for _, p := range ps {
-		sum := map[zscore.Muscle]float64{}
-		n := map[zscore.Muscle]int{}
-		for _, s := range p.Scores {
-			m, err := zscore.ParseMuscle(s.Muscle)
-			if err != nil {
-				continue
-			}
-			sum[m] += s.Z
-			n[m]++
-		}
-		if len(n) < 2 {
-			continue
-		}
-		var scores []zscore.Score
-		for m, c := range n {
-			scores = append(scores, zscore.Score{Muscle: m, Z: sum[m] / float64(c)})
-		}
-		sort.Slice(scores, func(i, j int) bool { return scores[i].Muscle < scores[j].Muscle })
-		r := zscore.Read(scores, p.AgeYears)
-		out = append(out, Reading{PatientID: p.PatientID, Verdict: r.Verdict, Rule: r.Rule, Muscles: r.Muscles})
-	}
-	return out
-}
+// Readings is zscore.ReadPatients: the command line's reading.
+func Readings(ps []PatientScores) []Reading { return zscore.ReadPatients(ps) }
 
 // SavePatients stores the page's patients.
 func (a *App) SavePatients(ps []session.Patient) error {

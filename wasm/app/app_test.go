@@ -322,25 +322,6 @@ func TestRenderAndCSV(t *testing.T) {
 	}
 }
 
-func TestReadings(t *testing.T) {
-	ps := []PatientScores{
-		// Two TA images (sides) average to 3.0; with BB at 2.6: two muscles above 2.5.
-		{PatientID: "A", AgeYears: 40, Scores: []MuscleZ{{"TA", 3.4}, {"tibialis_anterior", 2.6}, {"BB", 2.6}}},
-		{PatientID: "B", AgeYears: 40, Scores: []MuscleZ{{"TA", 0.1}, {"BB", -0.5}}},
-		{PatientID: "C", AgeYears: 40, Scores: []MuscleZ{{"TA", 4}}}, // one muscle: no reading
-	}
-	got := Readings(ps)
-	if len(got) != 2 {
-		t.Fatalf("readings: %+v", got)
-	}
-	if got[0].PatientID != "A" || got[0].Verdict != zscore.VerdictLikely || got[0].Muscles != 2 {
-		t.Errorf("A: %+v", got[0])
-	}
-	if got[1].PatientID != "B" || got[1].Verdict != zscore.VerdictNormal {
-		t.Errorf("B: %+v", got[1])
-	}
-}
-
 // BenchmarkRun480x512 is one phantom of the seed dataset's size through the
 // shipped model, as a browser worker runs it (natively, or under Node with
 // make bench-wasm).

@@ -1,11 +1,10 @@
 // Package record is the result of one image: the JSON object and the CSV
-// row every front end writes. The column order below is the contract;
-// append new columns at the end, never reorder.
+// row every front end writes, and reads back (results.csv, results.jsonl;
+// codec.go). The column order below is the contract; append new columns at
+// the end, never reorder.
 package record
 
-import (
-	"strconv"
-)
+import "strconv"
 
 // Record is one image's result. Optional numbers are pointers: nil means
 // "not available" (uncalibrated, no patient data), never zero.
@@ -52,73 +51,144 @@ type Record struct {
 	Warning   string `json:"warning,omitempty"` // the model's warning (e.g. trained on phantoms only)
 }
 
-// Columns is the CSV header, in order. Units: cm, cm², grey levels 0–255,
-// years, kg.
-func Columns() []string {
-	return []string{
-		"file", "frame", "muscle", "side", "model", "model_sha256", "width", "height",
-		"field_x", "field_y", "field_w", "field_h",
-		"calibration_source", "cm_per_px_x", "cm_per_px_y",
-		"csa_px", "csa_cm2", "perimeter_px", "perimeter_cm", "ei_mean", "ei_sd",
-		"bbox_x", "bbox_y", "bbox_w", "bbox_h",
-		"age_years", "sex", "height_cm", "weight_kg", "ei_expected", "ei_pred_sd", "z", "abnormal", "z_note",
-		"corrected", "warning",
-	}
+// column is one CSV column: its name, how a record's field is written and
+// how it is read back. The table below is the one place that knows both.
+type column struct {
+	name string
+	prec int // decimals of a rounded measurement; -1 for the rest
+	get  func(*Record) string
+	set  func(*Record, string) error
 }
 
-func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+func text(name string, f func(*Record) *string) column {
+	return column{name, -1, func(r *Record) string { return *f(r) }, func(r *Record, v string) error { *f(r) = v; return nil }}
+}
 
-// fixed formats measurements to a stable number of decimals, so that
-// records are byte-identical across runs and platforms.
-func fixed(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
+func integer(name string, f func(*Record) *int) column {
+	return column{name, -1, func(r *Record) string { return strconv.Itoa(*f(r)) }, func(r *Record, v string) (err error) {
+		*f(r), err = strconv.Atoi(v)
+		return err
+	}}
+}
 
-func opt(v *float64, prec int) string {
-	if v == nil {
-		return ""
+// decimal is a measurement with prec decimals (prec < 0: as many as needed).
+func decimal(name string, prec int, f func(*Record) *float64) column {
+	return column{name, prec, func(r *Record) string { return format(*f(r), prec) }, func(r *Record, v string) (err error) {
+		*f(r), err = strconv.ParseFloat(v, 64)
+		return err
+	}}
+}
+
+// optional is a number that may be absent (an empty field, nil).
+func optional(name string, prec int, f func(*Record) **float64) column {
+	return column{name, prec, func(r *Record) string {
+		if *f(r) == nil {
+			return ""
+		}
+		return format(**f(r), prec)
+	}, func(r *Record, v string) error {
+		if v == "" {
+			*f(r) = nil
+			return nil
+		}
+		x, err := strconv.ParseFloat(v, 64)
+		*f(r) = &x
+		return err
+	}}
+}
+
+func boolean(name string, f func(*Record) *bool) column {
+	return column{name, -1, func(r *Record) string { return strconv.FormatBool(*f(r)) }, func(r *Record, v string) (err error) {
+		*f(r), err = strconv.ParseBool(v)
+		return err
+	}}
+}
+
+func optionalBool(name string, f func(*Record) **bool) column {
+	return column{name, -1, func(r *Record) string {
+		if *f(r) == nil {
+			return ""
+		}
+		return strconv.FormatBool(**f(r))
+	}, func(r *Record, v string) error {
+		if v == "" {
+			*f(r) = nil
+			return nil
+		}
+		b, err := strconv.ParseBool(v)
+		*f(r) = &b
+		return err
+	}}
+}
+
+// format writes a number with prec decimals, so that records are
+// byte-identical across runs and platforms (prec < 0: shortest exact form).
+func format(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
+
+// columns is the CSV layout. Units: cm, cm², grey levels 0–255, years, kg.
+var columns = []column{
+	text("file", func(r *Record) *string { return &r.File }),
+	integer("frame", func(r *Record) *int { return &r.Frame }),
+	text("muscle", func(r *Record) *string { return &r.Muscle }),
+	text("side", func(r *Record) *string { return &r.Side }),
+	text("model", func(r *Record) *string { return &r.Model }),
+	text("model_sha256", func(r *Record) *string { return &r.ModelSHA256 }),
+	integer("width", func(r *Record) *int { return &r.Width }),
+	integer("height", func(r *Record) *int { return &r.Height }),
+	integer("field_x", func(r *Record) *int { return &r.FieldX }),
+	integer("field_y", func(r *Record) *int { return &r.FieldY }),
+	integer("field_w", func(r *Record) *int { return &r.FieldW }),
+	integer("field_h", func(r *Record) *int { return &r.FieldH }),
+	text("calibration_source", func(r *Record) *string { return &r.CalibrationSource }),
+	optional("cm_per_px_x", -1, func(r *Record) **float64 { return &r.CmPerPxX }),
+	optional("cm_per_px_y", -1, func(r *Record) **float64 { return &r.CmPerPxY }),
+	integer("csa_px", func(r *Record) *int { return &r.CSAPx }),
+	optional("csa_cm2", 4, func(r *Record) **float64 { return &r.CSACm2 }),
+	decimal("perimeter_px", 2, func(r *Record) *float64 { return &r.PerimeterPx }),
+	optional("perimeter_cm", 3, func(r *Record) **float64 { return &r.PerimeterCm }),
+	decimal("ei_mean", 3, func(r *Record) *float64 { return &r.EIMean }),
+	decimal("ei_sd", 3, func(r *Record) *float64 { return &r.EISD }),
+	integer("bbox_x", func(r *Record) *int { return &r.BBoxX }),
+	integer("bbox_y", func(r *Record) *int { return &r.BBoxY }),
+	integer("bbox_w", func(r *Record) *int { return &r.BBoxW }),
+	integer("bbox_h", func(r *Record) *int { return &r.BBoxH }),
+	optional("age_years", -1, func(r *Record) **float64 { return &r.AgeYears }),
+	text("sex", func(r *Record) *string { return &r.Sex }),
+	optional("height_cm", -1, func(r *Record) **float64 { return &r.HeightCm }),
+	optional("weight_kg", -1, func(r *Record) **float64 { return &r.WeightKg }),
+	optional("ei_expected", 3, func(r *Record) **float64 { return &r.EIExpected }),
+	optional("ei_pred_sd", 3, func(r *Record) **float64 { return &r.EIPredSD }),
+	optional("z", 3, func(r *Record) **float64 { return &r.Z }),
+	optionalBool("abnormal", func(r *Record) **bool { return &r.Abnormal }),
+	text("z_note", func(r *Record) *string { return &r.ZNote }),
+	boolean("corrected", func(r *Record) *bool { return &r.Corrected }),
+	text("warning", func(r *Record) *string { return &r.Warning }),
+}
+
+// Columns is the CSV header, in order.
+func Columns() []string {
+	out := make([]string, len(columns))
+	for i, c := range columns {
+		out[i] = c.name
 	}
-	if prec < 0 {
-		return num(*v)
-	}
-	return fixed(*v, prec)
+	return out
 }
 
 // Row is the record as CSV fields in Columns order.
 func (r Record) Row() []string {
-	abn := ""
-	if r.Abnormal != nil {
-		abn = strconv.FormatBool(*r.Abnormal)
+	out := make([]string, len(columns))
+	for i, c := range columns {
+		out[i] = c.get(&r)
 	}
-	return []string{
-		r.File, strconv.Itoa(r.Frame), r.Muscle, r.Side, r.Model, r.ModelSHA256,
-		strconv.Itoa(r.Width), strconv.Itoa(r.Height),
-		strconv.Itoa(r.FieldX), strconv.Itoa(r.FieldY), strconv.Itoa(r.FieldW), strconv.Itoa(r.FieldH),
-		r.CalibrationSource, opt(r.CmPerPxX, -1), opt(r.CmPerPxY, -1),
-		strconv.Itoa(r.CSAPx), opt(r.CSACm2, 4), fixed(r.PerimeterPx, 2), opt(r.PerimeterCm, 3),
-		fixed(r.EIMean, 3), fixed(r.EISD, 3),
-		strconv.Itoa(r.BBoxX), strconv.Itoa(r.BBoxY), strconv.Itoa(r.BBoxW), strconv.Itoa(r.BBoxH),
-		opt(r.AgeYears, -1), r.Sex, opt(r.HeightCm, -1), opt(r.WeightKg, -1),
-		opt(r.EIExpected, 3), opt(r.EIPredSD, 3), opt(r.Z, 3), abn, r.ZNote,
-		strconv.FormatBool(r.Corrected), r.Warning,
-	}
+	return out
 }
 
 // Round keeps the record's measurements at the precision the CSV shows, so
 // that JSON and CSV say the same thing.
 func (r *Record) Round() {
-	round := func(v float64, prec int) float64 {
-		f, _ := strconv.ParseFloat(fixed(v, prec), 64)
-		return f
-	}
-	roundp := func(p *float64, prec int) {
-		if p != nil {
-			*p = round(*p, prec)
+	for _, c := range columns {
+		if c.prec >= 0 {
+			c.set(r, c.get(r)) // cannot fail: it reads what format wrote
 		}
 	}
-	r.PerimeterPx = round(r.PerimeterPx, 2)
-	r.EIMean, r.EISD = round(r.EIMean, 3), round(r.EISD, 3)
-	roundp(r.CSACm2, 4)
-	roundp(r.PerimeterCm, 3)
-	roundp(r.EIExpected, 3)
-	roundp(r.EIPredSD, 3)
-	roundp(r.Z, 3)
 }

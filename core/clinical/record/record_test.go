@@ -1,7 +1,9 @@
 package record
 
 import (
+	"bytes"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -57,5 +59,59 @@ func TestRound(t *testing.T) {
 	r.Round()
 	if r.EIMean != 10.123 || *r.Z != 1.235 {
 		t.Errorf("rounded %v %v", r.EIMean, *r.Z)
+	}
+}
+
+func TestCSVAndJSONLRoundTrip(t *testing.T) {
+	x, cm2, z, age, no := 0.0123, 4.56789, -1.25, 41.5, false
+	recs := []Record{
+		{File: "a,\"quoted\".png", Frame: 2, Muscle: "tibialis_anterior", Model: "m", CalibrationSource: "dicom-region",
+			CmPerPxX: &x, CmPerPxY: &x, CSAPx: 1234, CSACm2: &cm2, PerimeterPx: 140.25, EIMean: 61.5, EISD: 12.125,
+			AgeYears: &age, Sex: "F", Z: &z, Abnormal: &no, ZNote: "line\nbreak", Corrected: true},
+		{File: "b.png", CalibrationSource: "none"},
+	}
+	for i := range recs {
+		recs[i].Round()
+	}
+	csvBytes := EncodeCSV(recs)
+	back, err := ReadCSV(bytes.NewReader(csvBytes))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, recs) {
+		t.Errorf("CSV round trip:\n got %+v\nwant %+v", back, recs)
+	}
+	if again := EncodeCSV(back); !bytes.Equal(again, csvBytes) {
+		t.Errorf("CSV not byte-identical after a round trip:\n%s\n%s", again, csvBytes)
+	}
+	var jl bytes.Buffer
+	if err := WriteJSONL(&jl, recs); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(jl.String(), "\n") != 2 {
+		t.Errorf("JSONL is not one record a line:\n%s", jl.String())
+	}
+	back, err = ReadJSONL(&jl)
+	if err != nil || !reflect.DeepEqual(back, recs) {
+		t.Errorf("JSONL round trip: %v\n got %+v\nwant %+v", err, back, recs)
+	}
+	// An older file with fewer columns reads; a bad number names its line and column.
+	old, err := ReadCSV(strings.NewReader("file,csa_px\nc.png,7\n"))
+	if err != nil || len(old) != 1 || old[0].File != "c.png" || old[0].CSAPx != 7 {
+		t.Errorf("older CSV: %+v %v", old, err)
+	}
+	if _, err := ReadCSV(strings.NewReader("file,csa_px\nc.png,seven\n")); err == nil || !strings.Contains(err.Error(), "line 2, column csa_px") {
+		t.Errorf("bad number: %v", err)
+	}
+	if _, err := ReadJSONL(strings.NewReader(`{"file":"a","nose":1}`)); err == nil {
+		t.Error("unknown JSON key accepted")
+	}
+}
+
+func TestScores(t *testing.T) {
+	z1, z2, age := 1.5, 2.5, 70.0
+	ps := Scores("P1", []Record{{Muscle: "biceps_brachii", Z: &z1, AgeYears: &age}, {Muscle: "", Z: &z2}, {Muscle: "tibialis_anterior"}, {Muscle: "tibialis_anterior", Z: &z2}})
+	if ps.PatientID != "P1" || ps.AgeYears != 70 || len(ps.Scores) != 2 || ps.Scores[1].Z != 2.5 {
+		t.Errorf("%+v", ps)
 	}
 }

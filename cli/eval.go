@@ -1,9 +1,7 @@
-package main
+package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"image"
 	"io"
@@ -33,72 +31,58 @@ func (p modelPredictor) Predict(ctx context.Context, name string, data []byte) (
 }
 
 // runEval scores segmentations against expert masks and writes the report.
-func runEval(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func runEval(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("eval", stderr,
+		"usage: myoseg eval --data DIR [--pred DIR] --out REPORT_DIR [flags]",
+		"Scores automatic masks (from --pred, or the model) against the expert masks in DIR and writes the seed paper's analysis.")
 	data := fs.String("data", "", "dataset folder in the seed layout: {BB,GM,TA}/{Healthy,Pathological}/{Images,Masks}, characteristics.csv or .xlsx (required)")
 	pred := fs.String("pred", "", "folder of automatic masks made elsewhere, at the dataset's relative paths: PRED/BB/Healthy/Masks/NAME.png or PRED/BB/Healthy/NAME.png (default: run the model)")
 	out := fs.String("out", "", "report folder (created): report.md, report.html, per_image.csv, per_subject.csv, plots/*.png (required)")
 	cmPerPx := fs.Float64("cm-per-px", 0, "calibration for images that carry none (PNG): cm per pixel; CSA then in cm², distances in mm")
 	depthCm := fs.Float64("depth-cm", 0, "calibration for images that carry none: depth of the ultrasound field in cm")
-	workers := fs.Int("workers", 2, "images scored at once (with the model: one graph each)")
-	modelPath := fs.String("model", "", "ONNX model file when --pred is not given (default: the embedded model)")
-	sexOne := fs.String("sex-one", "M", "what a sex code of 1 means in characteristics tables (M or F; 0 and 2 mean the other); the seed data's coding is undocumented, 1 = male is a guess")
+	var mf modelFlags
+	mf.register(fs)
+	sexOne := registerSexOne(fs)
 	quiet := fs.Bool("quiet", false, "no progress lines")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: myoseg eval --data DIR [--pred DIR] --out REPORT_DIR [flags]")
-		fmt.Fprintln(stderr, "Scores automatic masks (from --pred, or the model) against the expert masks in DIR and writes the seed paper's analysis.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if err := parse(fs, args); err != nil {
+		return err
 	}
 	if *data == "" || *out == "" || fs.NArg() > 0 {
-		fs.Usage()
-		return 2
+		return showUsage(fs)
 	}
-	fail := func(code int, format string, a ...any) int {
-		fmt.Fprintf(stderr, "myoseg eval: "+format+"\n", a...)
-		return code
+	if err := mf.check(); err != nil {
+		return err
 	}
-	switch strings.ToUpper(*sexOne) {
-	case "M", "F":
-	default:
-		return fail(2, "--sex-one must be M or F, got %q", *sexOne)
-	}
-	user := calib.User{CmPerPx: *cmPerPx, DepthCm: *depthCm}
-	if _, err := calib.FromUser(user, image.Rect(0, 0, 1, 1)); err != nil {
-		return fail(2, "%v", err)
+	tmpl, err := pipeline.Options{CmPerPx: *cmPerPx, DepthCm: *depthCm}.Request("")
+	if err != nil {
+		return asUsage(err)
 	}
 	if st, err := os.Stat(*data); err != nil || !st.IsDir() {
-		return fail(2, "--data %s: not a folder", *data)
+		return usageError("--data %s: not a folder", *data)
 	}
 	if inside(*out, *data) || (*pred != "" && inside(*out, *pred)) {
-		return fail(2, "--out %s lies inside an input folder: choose a folder outside the data", *out)
+		return usageError("--out %s lies inside an input folder: choose a folder outside the data", *out)
 	}
 
 	dataFS := os.DirFS(*data)
-	ds, err := dataset.Read(dataFS, dataset.Options{SexOne: strings.ToUpper(*sexOne)})
+	ds, err := dataset.Read(dataFS, dataset.Options{SexOne: string(*sexOne)})
 	if err != nil {
-		return fail(1, "%v", err)
+		return err
 	}
-	opt := eval.Options{User: user, Workers: *workers}
+	opt := eval.Options{User: tmpl.User, Workers: mf.Workers()}
 	meta := report.Meta{Data: *data, Command: "myoseg eval " + strings.Join(args, " ")}
 	if *pred != "" {
 		if st, err := os.Stat(*pred); err != nil || !st.IsDir() {
-			return fail(2, "--pred %s: not a folder", *pred)
+			return usageError("--pred %s: not a folder", *pred)
 		}
 		opt.Pred = os.DirFS(*pred)
 		meta.Pred = *pred
 	} else {
-		seg, err := loadSegmenter(*modelPath, max(1, *workers))
+		seg, err := mf.segmenter()
 		if err != nil {
-			return fail(1, "%v", err)
+			return err
 		}
-		opt.Predictor = modelPredictor{seg: seg, user: user}
+		opt.Predictor = modelPredictor{seg: seg, user: tmpl.User}
 		info := seg.Model()
 		meta.Pred = info.Name
 		if info.Warning != "" {
@@ -115,34 +99,20 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	}
 	rep, err := eval.Evaluate(context.Background(), dataFS, ds, opt)
 	if err != nil {
-		return fail(1, "%v", err)
+		return err
 	}
 	files, err := report.Build(rep, meta)
 	if err != nil {
-		return fail(1, "%v", err)
+		return err
 	}
+	store := dirStore(*out)
 	for _, f := range files {
-		p := filepath.Join(*out, filepath.FromSlash(f.Name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return fail(1, "%v", err)
-		}
-		if err := writeFileAtomic(p, f.Data); err != nil {
-			return fail(1, "%v", err)
+		if err := store.WriteFile(f.Name, f.Data); err != nil {
+			return err
 		}
 	}
 	printEvalSummary(stdout, rep, *out)
-	return 0
-}
-
-// inside reports whether path is dir or lies under it.
-func inside(path, dir string) bool {
-	p, err1 := filepath.Abs(path)
-	d, err2 := filepath.Abs(dir)
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	rel, err := filepath.Rel(d, p)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+	return nil
 }
 
 func printEvalSummary(w io.Writer, rep *eval.Report, out string) {

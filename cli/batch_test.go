@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"myoseg/core/batch"
+	"myoseg/core/clinical/record"
 	"myoseg/core/nn/onnxmodel/onnxtest"
 	"myoseg/core/study/phantom"
 )
@@ -44,7 +45,7 @@ func batchCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	if args[0] == "batch" {
 		args = append([]string{"batch", "--progress", "none"}, args[1:]...)
 	}
-	code = dispatch(args, &o, &e)
+	code = Run(args, &o, &e, Command{})
 	return code, o.String(), e.String()
 }
 
@@ -93,7 +94,7 @@ func TestBatchHelperProcess(t *testing.T) {
 	if err := json.Unmarshal([]byte(os.Getenv("MYOSEG_BATCH_ARGS")), &args); err != nil {
 		os.Exit(99)
 	}
-	os.Exit(dispatch(args, os.Stdout, os.Stderr))
+	os.Exit(Run(args, os.Stdout, os.Stderr, Command{}))
 }
 
 // A run killed with SIGKILL halfway, then rerun, ends with exactly the
@@ -189,8 +190,8 @@ func TestBatchCorruptFilesShardsAndMerge(t *testing.T) {
 	dir := t.TempDir()
 	single := filepath.Join(dir, "single")
 	code, _, stderr := batchCLI(t, "batch", "--model", modelPath, "--out", single, data)
-	if code != exitFailed || !strings.Contains(stderr, "2 of 10 images failed") {
-		t.Fatalf("exit %d, want %d\n%s", code, exitFailed, stderr)
+	if code != ExitFailed || !strings.Contains(stderr, "2 of 10 images failed") {
+		t.Fatalf("exit %d, want %d\n%s", code, ExitFailed, stderr)
 	}
 	fails, err := batch.DecodeErrors("errors.csv", tree(t, single)["errors.csv"])
 	if err != nil || len(fails) != 2 {
@@ -208,13 +209,13 @@ func TestBatchCorruptFilesShardsAndMerge(t *testing.T) {
 		d := filepath.Join(dir, "shard", string(rune('a'+i)))
 		shardDirs = append(shardDirs, d)
 		code, _, stderr := batchCLI(t, "batch", "--model", modelPath, "--shard", string(rune('0'+i))+"/3", "--out", d, data)
-		if code != exitOK && code != exitFailed {
+		if code != ExitOK && code != ExitFailed {
 			t.Fatalf("shard %d: exit %d\n%s", i, code, stderr)
 		}
 	}
 	merged := filepath.Join(dir, "merged")
 	code, stdout, stderr := batchCLI(t, "merge", "--out", merged, shardDirs[0], shardDirs[1], shardDirs[2])
-	if code != exitFailed || !strings.Contains(stdout, "10 inputs, 8 done, 2 failed") {
+	if code != ExitFailed || !strings.Contains(stdout, "10 inputs, 8 done, 2 failed") {
 		t.Fatalf("merge: exit %d\n%s%s", code, stdout, stderr)
 	}
 	want := tree(t, single)
@@ -226,7 +227,7 @@ func TestBatchCorruptFilesShardsAndMerge(t *testing.T) {
 	}
 	// A shard missing: refused, nothing written.
 	code, _, stderr = batchCLI(t, "merge", "--out", filepath.Join(dir, "m2"), shardDirs[0], shardDirs[2])
-	if code != exitIncomplete || !strings.Contains(stderr, "1/3") {
+	if code != ExitIncomplete || !strings.Contains(stderr, "1/3") {
 		t.Errorf("merge without shard 1: exit %d\n%s", code, stderr)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "m2", "results.csv")); err == nil {
@@ -252,7 +253,7 @@ func TestBatchArguments(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "3 images:") {
 		t.Fatalf("two arguments: exit %d\n%s%s", code, stdout, stderr)
 	}
-	recs, err := batch.DecodeJSONL("results.jsonl", tree(t, two)["results.jsonl"])
+	recs, err := record.ReadJSONL(bytes.NewReader(tree(t, two)["results.jsonl"]))
 	var files []string
 	for _, r := range recs {
 		files = append(files, r.File)
@@ -272,8 +273,47 @@ func TestBatchArguments(t *testing.T) {
 		{[]string{"merge", "--out", out}, "usage"},
 	} {
 		code, _, stderr := batchCLI(t, c.args...)
-		if code != exitUsage || !strings.Contains(stderr, c.msg) {
+		if code != ExitUsage || !strings.Contains(stderr, c.msg) {
 			t.Errorf("%v: exit %d, stderr %q lacks %q", c.args, code, stderr, c.msg)
 		}
+	}
+}
+
+// A whole run over a seed-layout dataset prints the patient-level reading
+// of each subject with two muscles or more; --sex-one takes either case.
+func TestBatchPatientReading(t *testing.T) {
+	_, modelPath := batchFixture(t, 1)
+	data := filepath.Join(t.TempDir(), "data")
+	for i, m := range []string{"BB", "TA", "GM"} {
+		s, err := phantom.Generate(phantom.Config{Seed: 4, N: 3}, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subject := "S1"
+		if m == "GM" {
+			subject = "S2" // one muscle: no reading
+		}
+		writePNG(t, filepath.Join(data, m, "Healthy", "Images", subject+"_1.png"), s.Image)
+		chars := "ID,age,sex,height,weight\n" + subject + ",50,1,175,70\n"
+		if err := os.WriteFile(filepath.Join(data, m, "Healthy", "characteristics.csv"), []byte(chars), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := batchCLI(t, "batch", "--model", modelPath, "--sex-one", "m", "--out", out, data)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	recs, err := record.ReadCSV(bytes.NewReader(tree(t, out)["results.csv"]))
+	if err != nil || len(recs) != 3 {
+		t.Fatalf("results.csv: %d records, %v", len(recs), err)
+	}
+	for _, r := range recs {
+		if r.Z == nil || r.Sex != "M" {
+			t.Fatalf("%s: z %v, sex %q (%s)", r.File, r.Z, r.Sex, r.ZNote)
+		}
+	}
+	if !strings.Contains(stdout, "patient-level readings:\n  S1: ") || !strings.Contains(stdout, "(2 muscles; ") || strings.Contains(stdout, "S2:") {
+		t.Errorf("summary:\n%s", stdout)
 	}
 }

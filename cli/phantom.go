@@ -1,9 +1,7 @@
-package main
+package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,28 +20,20 @@ func (osFS) WriteFile(name string, data []byte) error {
 }
 
 // runPhantom writes a synthetic dataset in the seed dataset's layout.
-func runPhantom(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("phantom", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func runPhantom(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("phantom", stderr,
+		"usage: myoseg phantom --out DIR [--n N] [--seed S] [--pathological-fraction F]",
+		"Writes DIR/{BB,GM,TA}/{Healthy,Pathological}/{Images,Masks}/<ID>_<k>.png, characteristics.csv and truth.csv.")
 	out := fs.String("out", "", "output folder (required); BB, GM, TA folders are created in it")
 	n := fs.Int("n", 300, "number of images")
 	seed := fs.Uint64("seed", 1, "random seed; image i depends only on (seed, pathological fraction, i)")
 	frac := fs.Float64("pathological-fraction", 0.5, "share of subjects in the Pathological group, 0..1")
 	quiet := fs.Bool("quiet", false, "no progress lines")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: myoseg phantom --out DIR [--n N] [--seed S] [--pathological-fraction F]")
-		fmt.Fprintln(stderr, "Writes DIR/{BB,GM,TA}/{Healthy,Pathological}/{Images,Masks}/<ID>_<k>.png, characteristics.csv and truth.csv.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if err := parse(fs, args); err != nil {
+		return err
 	}
 	if *out == "" || fs.NArg() > 0 {
-		fs.Usage()
-		return 2
+		return showUsage(fs)
 	}
 	cfg := phantom.Config{Seed: *seed, N: *n, PathologicalFraction: *frac}
 	start := time.Now()
@@ -54,8 +44,7 @@ func runPhantom(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if err := phantom.WriteDataset(context.Background(), osFS{}, filepath.ToSlash(*out), cfg, progress); err != nil {
-		fmt.Fprintf(stderr, "myoseg phantom: %v\n", err)
-		return 1
+		return err
 	}
 	el := time.Since(start)
 	per := time.Duration(0)
@@ -63,5 +52,5 @@ func runPhantom(args []string, stdout, stderr io.Writer) int {
 		per = el / time.Duration(*n)
 	}
 	fmt.Fprintf(stdout, "wrote %d phantom images to %s in %v (%v per image)\n", *n, *out, el.Round(time.Millisecond), per.Round(time.Microsecond))
-	return 0
+	return nil
 }

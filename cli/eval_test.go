@@ -1,15 +1,21 @@
-package main
+package cli
 
 import (
 	"bytes"
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
+
+// run runs one command through Run, as the program does.
+func run(name string, args []string, stdout, stderr io.Writer) int {
+	return Run(append([]string{name}, args...), stdout, stderr, Command{})
+}
 
 func writePNG(t *testing.T, path string, m image.Image) {
 	t.Helper()
@@ -51,7 +57,7 @@ func TestRunEvalWithPred(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
-	code := runEval([]string{"--data", data, "--pred", pred, "--out", out, "--quiet", "--cm-per-px", "0.01"}, &stdout, &stderr)
+	code := run("eval", []string{"--data", data, "--pred", pred, "--out", out, "--quiet", "--cm-per-px", "0.01"}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
 	}
@@ -81,12 +87,12 @@ func TestRunEvalUsage(t *testing.T) {
 		{[]string{"--data", filepath.Join(dir, "missing"), "--out", filepath.Join(dir, "r")}, 2, "not a folder"},
 		{[]string{"--data", dir, "--out", filepath.Join(dir, "r")}, 2, "inside an input folder"},
 		{[]string{"--data", dir, "--out", filepath.Join(t.TempDir(), "r"), "--cm-per-px", "-1"}, 2, "positive"},
-		{[]string{"--data", dir, "--out", filepath.Join(t.TempDir(), "r"), "--sex-one", "X"}, 2, "--sex-one"},
+		{[]string{"--data", dir, "--out", filepath.Join(t.TempDir(), "r"), "--sex-one", "X"}, 2, "-sex-one: must be M or F"},
 		{[]string{"--data", dir, "--out", filepath.Join(t.TempDir(), "r"), "--pred", dir}, 1, "no muscle folders"},
 	}
 	for _, tc := range tests {
 		var stdout, stderr bytes.Buffer
-		if code := runEval(tc.args, &stdout, &stderr); code != tc.code || !strings.Contains(stderr.String(), tc.msg) {
+		if code := run("eval", tc.args, &stdout, &stderr); code != tc.code || !strings.Contains(stderr.String(), tc.msg) {
 			t.Errorf("%q: exit %d, stderr %q; want %d with %q", tc.args, code, stderr.String(), tc.code, tc.msg)
 		}
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -56,7 +56,7 @@ func TestSegmentCommand(t *testing.T) {
 		args = append(args, filepath.Join(in, name))
 	}
 	var stdout, stderr bytes.Buffer
-	if code := runSegment(args, &stdout, &stderr); code != 1 {
+	if code := run("segment", args, &stdout, &stderr); code != 1 {
 		t.Fatalf("exit %d, want 1 (some files failed); stderr:\n%s", code, stderr.String())
 	}
 	// One error line per bad file, naming it.
@@ -122,7 +122,7 @@ func TestSegmentRefusesToOverwriteInput(t *testing.T) {
 	writePNG(t, filepath.Join(dir, "a.png"), s.Image)
 	writePNG(t, filepath.Join(dir, "a.mask.png"), s.Mask)
 	var stdout, stderr bytes.Buffer
-	code := runSegment([]string{"--out", dir, filepath.Join(dir, "a.png"), filepath.Join(dir, "a.mask.png")}, &stdout, &stderr)
+	code := run("segment", []string{"--out", dir, filepath.Join(dir, "a.png"), filepath.Join(dir, "a.mask.png")}, &stdout, &stderr)
 	if code != 2 || !strings.Contains(stderr.String(), "would overwrite the input") {
 		t.Errorf("exit %d, stderr %q", code, stderr.String())
 	}

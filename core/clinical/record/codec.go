@@ -1,0 +1,120 @@
+package record
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"myoseg/core/clinical/zscore"
+)
+
+// WriteCSV writes the header (Columns) and one row per record: the results
+// CSV of segment --csv, batch and the browser's export.
+func WriteCSV(w io.Writer, recs []Record) error {
+	cw := csv.NewWriter(w)
+	cw.Write(Columns())
+	for _, r := range recs {
+		cw.Write(r.Row())
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// EncodeCSV is WriteCSV into a byte slice.
+func EncodeCSV(recs []Record) []byte {
+	var b bytes.Buffer
+	WriteCSV(&b, recs) // a bytes.Buffer does not fail
+	return b.Bytes()
+}
+
+// ReadCSV reads what WriteCSV wrote. Columns are found by their header
+// name: a file from an older version, with fewer columns, reads with the
+// missing fields empty; unknown columns are skipped.
+func ReadCSV(r io.Reader) ([]Record, error) {
+	rows, err := csv.NewReader(r).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("record: CSV: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, errors.New("record: CSV: no header")
+	}
+	at := make([]int, len(columns)) // column → field index, -1 when absent
+	for i, c := range columns {
+		at[i] = slices.Index(rows[0], c.name)
+	}
+	if at[0] < 0 {
+		return nil, fmt.Errorf("record: CSV: no %q column in the header", columns[0].name)
+	}
+	out := make([]Record, 0, len(rows)-1)
+	for n, row := range rows[1:] {
+		var rec Record
+		for i, c := range columns {
+			if at[i] < 0 {
+				continue
+			}
+			if err := c.set(&rec, row[at[i]]); err != nil {
+				return nil, fmt.Errorf("record: CSV line %d, column %s: %w", n+2, c.name, err)
+			}
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// WriteJSONL writes one record a line: segment --json and results.jsonl.
+func WriteJSONL(w io.Writer, recs []Record) error {
+	enc := json.NewEncoder(w)
+	for _, r := range recs {
+		if err := enc.Encode(r); err != nil {
+			return fmt.Errorf("record: JSON: %s: %w", r.File, err)
+		}
+	}
+	return nil
+}
+
+// ReadJSONL reads what WriteJSONL wrote, refusing unknown keys and records
+// without a file.
+func ReadJSONL(r io.Reader) ([]Record, error) {
+	var out []Record
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 16<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Bytes()
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var rec Record
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rec); err != nil {
+			return nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		if rec.File == "" {
+			return nil, fmt.Errorf("line %d: record without a file", n)
+		}
+		out = append(out, rec)
+	}
+	return out, sc.Err()
+}
+
+// Scores collects one patient's z-scores from records (those with a muscle
+// and a z-score), for zscore.ReadPatients. The age is the first record's
+// that has one.
+func Scores(patientID string, recs []Record) zscore.PatientScores {
+	ps := zscore.PatientScores{PatientID: patientID}
+	for _, r := range recs {
+		if r.Z == nil || r.Muscle == "" {
+			continue
+		}
+		if ps.AgeYears == 0 && r.AgeYears != nil {
+			ps.AgeYears = *r.AgeYears
+		}
+		ps.Scores = append(ps.Scores, zscore.MuscleZ{Muscle: r.Muscle, Z: *r.Z})
+	}
+	return ps
+}

@@ -1,0 +1,80 @@
+package zscore
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// ParseSex reads a patient's sex: M or F in any case, or "" (not given).
+func ParseSex(s string) (string, error) {
+	switch v := strings.ToUpper(strings.TrimSpace(s)); v {
+	case "", "M", "F":
+		return v, nil
+	}
+	return "", fmt.Errorf("zscore: sex must be M or F, got %q", s)
+}
+
+// PatientScores is one patient's z-scores, one per image: several images
+// (or both sides) of one muscle are averaged by ReadPatients. Its JSON is
+// what the browser page sends.
+type PatientScores struct {
+	PatientID string    `json:"patientId"`
+	AgeYears  float64   `json:"age"`
+	Scores    []MuscleZ `json:"scores"`
+}
+
+// MuscleZ is one image's z-score.
+type MuscleZ struct {
+	Muscle string  `json:"muscle"` // anything ParseMuscle reads
+	Z      float64 `json:"z"`
+}
+
+// PatientReading is the patient-level reading of one patient.
+type PatientReading struct {
+	PatientID string `json:"patientId"`
+	Verdict   string `json:"verdict"`
+	Rule      string `json:"rule"`
+	Muscles   int    `json:"muscles"`
+}
+
+// String is the reading as one line, as the command line prints it:
+// "ID: verdict (N muscles; rule)", without "ID: " when there is none.
+func (r PatientReading) String() string {
+	s := fmt.Sprintf("%s (%d muscles; %s)", r.Verdict, r.Muscles, r.Rule)
+	if r.PatientID != "" {
+		s = r.PatientID + ": " + s
+	}
+	return s
+}
+
+// ReadPatients applies Read per patient, averaging several images (or both
+// sides) of one muscle first, as the flow chart asks. Scores of unknown
+// muscles are left out; patients with fewer than two muscles get no
+// reading.
+func ReadPatients(ps []PatientScores) []PatientReading {
+	var out []PatientReading
+	for _, p := range ps {
+		sum := map[Muscle]float64{}
+		n := map[Muscle]int{}
+		for _, s := range p.Scores {
+			m, err := ParseMuscle(s.Muscle)
+			if err != nil {
+				continue
+			}
+			sum[m] += s.Z
+			n[m]++
+		}
+		if len(n) < 2 {
+			continue
+		}
+		var scores []Score
+		for m, c := range n {
+			scores = append(scores, Score{Muscle: m, Z: sum[m] / float64(c)})
+		}
+		sort.Slice(scores, func(i, j int) bool { return scores[i].Muscle < scores[j].Muscle })
+		r := Read(scores, p.AgeYears)
+		out = append(out, PatientReading{PatientID: p.PatientID, Verdict: r.Verdict, Rule: r.Rule, Muscles: r.Muscles})
+	}
+	return out
+}

@@ -1,0 +1,39 @@
+package zscore
+
+import "testing"
+
+func TestReadPatients(t *testing.T) {
+	ps := []PatientScores{
+		// Two TA images (sides) average to 3.0; with BB at 2.6: two muscles above 2.5.
+		{PatientID: "A", AgeYears: 40, Scores: []MuscleZ{{"TA", 3.4}, {"tibialis_anterior", 2.6}, {"BB", 2.6}}},
+		{PatientID: "B", AgeYears: 40, Scores: []MuscleZ{{"TA", 0.1}, {"BB", -0.5}, {"nose", 9}}},
+		{PatientID: "C", AgeYears: 40, Scores: []MuscleZ{{"TA", 4}}}, // one muscle: no reading
+	}
+	got := ReadPatients(ps)
+	if len(got) != 2 {
+		t.Fatalf("readings: %+v", got)
+	}
+	if got[0].PatientID != "A" || got[0].Verdict != VerdictLikely || got[0].Muscles != 2 {
+		t.Errorf("A: %+v", got[0])
+	}
+	if got[1].PatientID != "B" || got[1].Verdict != VerdictNormal || got[1].Muscles != 2 {
+		t.Errorf("B: %+v", got[1])
+	}
+	if s := got[0].String(); s != "A: neuromuscular disease likely (2 muscles; at least 2 muscles with z > 2.5)" {
+		t.Errorf("String() = %q", s)
+	}
+	if s := (PatientReading{Verdict: VerdictNormal, Rule: "r", Muscles: 3}).String(); s != "normal (3 muscles; r)" {
+		t.Errorf("String() without ID = %q", s)
+	}
+}
+
+func TestParseSex(t *testing.T) {
+	for in, want := range map[string]string{"m": "M", " F ": "F", "": ""} {
+		if got, err := ParseSex(in); err != nil || got != want {
+			t.Errorf("ParseSex(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := ParseSex("X"); err == nil {
+		t.Error("ParseSex(X) accepted")
+	}
+}
