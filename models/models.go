@@ -1,6 +1,7 @@
-// Package models ships the default segmentation model inside the binary and
-// the wasm, so the product works offline with nothing downloaded from the
-// internet. models/train/ holds the code that made it.
+// Package models ships the default segmentation model inside the native
+// binary: the command line works offline, and the server hands the model
+// to the browser page, which downloads it once and keeps it in IndexedDB
+// (the wasm does not carry it). models/train/ holds the code that made it.
 package models
 
 import _ "embed"
