@@ -151,7 +151,10 @@ func errorCases(t testing.TB) []errorCase {
 		{"png bad crc", badCRC, Options{}, ErrCorrupt, "PNG"},
 		{"png zero width", zeroPNG, Options{}, ErrCorrupt, "PNG"},
 		{"tiff truncated", goodTIFF[:len(goodTIFF)/2], Options{}, ErrCorrupt, "TIFF"},
-		{"tiff header only", goodTIFF[:8], Options{}, ErrCorrupt, "reading the TIFF header"},
+		{"tiff header only", goodTIFF[:8], Options{}, ErrCorrupt, "reading the TIFF header: TIFF cut: its first IFD is at byte 4808 but the file holds 8 bytes"},
+		{"tiff cut in its header", goodTIFF[:5], Options{}, ErrCorrupt, "reading the TIFF header: TIFF cut at byte 5, inside its 8-byte header"},
+		{"tiff cut in its IFD", goodTIFF[:len(goodTIFF)-40], Options{}, ErrCorrupt, "reading the TIFF header: TIFF cut inside its first IFD: "},
+		{"tiff header-only cut in its IFD", tiffHeaderOnly(4, 4)[:40], Options{}, ErrCorrupt, "TIFF cut inside its first IFD: 9 entries at byte 8 end at byte 118, the file holds 40 bytes"},
 		{"jpeg truncated", goodJPEG[:len(goodJPEG)/2], Options{}, ErrCorrupt, "reading the JPEG pixels"},
 		{"bmp truncated", goodBMP[:len(goodBMP)-100], Options{}, ErrCorrupt, "truncated or corrupt"},
 		{"png frame 1", goodPNG, Options{Frame: 1}, ErrFrame, "frame 1 requested but a PNG file holds 1 frame"},
@@ -306,9 +309,10 @@ func TestGuardTurnsPanicIntoError(t *testing.T) {
 		t.Fatalf("guard: %v", err)
 	}
 	f := &still{format: "tiff", label: "TIFF",
-		config: func(r io.Reader) (image.Config, error) { return image.Config{Width: 2, Height: 2}, nil },
-		decode: func(r io.Reader) (image.Image, error) { var m *image.Gray; _ = m.Pix[3]; return m, nil }}
-	_, err = decodeStill(f, []byte("II*\x00"), DefaultMaxPixels)
+		config: func([]byte) (image.Config, error) { return image.Config{Width: 2, Height: 2}, nil },
+		cost:   func([]byte, image.Config) float64 { return 1 },
+		decode: stdGrey("TIFF", func(io.Reader) (image.Image, error) { var m *image.Gray; _ = m.Pix[3]; return m, nil })}
+	_, err = decodeStill(f, []byte("II*\x00"), limits{pixels: DefaultMaxPixels})
 	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "panicked") {
 		t.Fatalf("decodeStill with a panicking decoder: %v", err)
 	}

@@ -47,8 +47,18 @@
 //   - empty input, and anything not recognised as one of the five formats;
 //   - images whose header claims width×height above Options.MaxPixels
 //     (DefaultMaxPixels, 2^28, when zero) or an empty size — decided from
-//     the header alone (png/jpeg/bmp/tiff DecodeConfig, the DICOM Rows and
-//     Columns), before any pixel buffer exists;
+//     the header alone (our PNG chunk reader, jpeg/bmp/tiff DecodeConfig,
+//     the DICOM Rows and Columns), before any pixel buffer exists;
+//   - images whose decoding would hold more than Options.MaxBytes (when
+//     set), also from the header: width×height × the bytes per pixel this
+//     file's decoder holds at its peak, grey plane included — PNG, native
+//     and RLE DICOM 1 (written straight to the grey plane); JPEG 1 grey, 4
+//     colour (YCbCr up to 4:4:4), 5 CMYK, plus 4 per component when
+//     progressive (the coefficients); BMP 2 up to 8 bits per pixel, else 5;
+//     TIFF the decoder's image (1 grey, 2 16-bit grey, 4 RGBA, 8 16-bit
+//     RGBA) + one strip's raw samples (twice when compressed, at worst one
+//     strip) + 1 for the grey plane unless 8-bit grey. The refusal names
+//     the figures;
 //   - files too short for what their header claims, where a sound bound
 //     exists: PNG (deflate expands at most 1032:1), JPEG (at least one bit
 //     per 8×8 block), TIFF by compression (none, PackBits, LZW, Deflate),
@@ -74,6 +84,17 @@
 // Decode never panics: each third-party decoder runs under a recover that
 // turns a panic into an ErrCorrupt naming the file and the decoder, and
 // Decode itself has a last recover for its own bugs.
+//
+// # PNG
+//
+// PNG is read by this package's own row decoder, not image/png, which
+// returns a full-colour buffer (8 bytes per pixel for 16-bit RGBA) before
+// the grey conversion: rows are unfiltered one at a time into the grey
+// plane. It accepts what image/png accepts and gives the grey plane of
+// image/png's result under the rules above (FuzzPNGMatchesStdlib); errors
+// wrap png.FormatError or png.UnsupportedError and say which chunk and
+// byte. A TIFF cut inside its header or first IFD is likewise named with
+// the offsets, before x/image/tiff (which says only "EOF") reads it.
 //
 // # DICOM
 //

@@ -1,8 +1,12 @@
 package decode
 
 import (
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
 	"errors"
 	"image/color"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -85,4 +89,91 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("format %s with DICOM info %v", img.Format, img.DICOM)
 		}
 	})
+}
+
+// FuzzSizePaths: a PNG or TIFF header claiming any size, layout and
+// compression, over a few bytes of data, is either refused or decoded
+// within the pixel limit and the memory budget, and Decode never
+// allocates much beyond that budget before refusing (the checks run on the
+// header, before any pixel buffer).
+func FuzzSizePaths(f *testing.F) {
+	f.Add(false, uint32(30000), uint32(30000), uint16(8), uint16(1), uint16(1), []byte{1, 2, 3})
+	f.Add(false, uint32(3000), uint32(2000), uint16(16), uint16(4), uint16(6), []byte{})
+	f.Add(true, uint32(16000), uint32(16000), uint16(8), uint16(1), uint16(32773), []byte{0x81, 0})
+	f.Add(true, uint32(2000), uint32(2000), uint16(16), uint16(3), uint16(5), []byte{0x80, 0x01})
+	f.Add(true, uint32(20), uint32(20), uint16(8), uint16(3), uint16(1), make([]byte, 1200))
+	f.Fuzz(func(t *testing.T, isTIFF bool, w, h uint32, bits, spp, comp uint16, body []byte) {
+		var data []byte
+		if isTIFF {
+			data = tiffHeader(w, h, bits, spp, comp, body)
+		} else {
+			data = pngHeaderWith(w, h, byte(bits), byte(spp), body)
+		}
+		const maxPixels, maxBytes = 1 << 22, 1 << 24
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		img, err := Decode("size.bin", data, Options{MaxPixels: maxPixels, MaxBytes: maxBytes})
+		runtime.ReadMemStats(&after)
+		if err == nil {
+			b := img.Gray.Bounds()
+			if int64(b.Dx())*int64(b.Dy()) > maxPixels || b.Dx() != int(w) || b.Dy() != int(h) {
+				t.Fatalf("decoded %v for a %d×%d header", b, w, h)
+			}
+		} else if strings.Contains(err.Error(), "internal error") {
+			t.Fatalf("our own code panicked: %v", err)
+		}
+		if n := after.TotalAlloc - before.TotalAlloc; n > 2*maxBytes+uint64(8*len(data)) {
+			t.Fatalf("allocated %d bytes for a %d×%d header in %d bytes (budget %d): %v", n, w, h, len(data), maxBytes, err)
+		}
+	})
+}
+
+// pngHeaderWith is a PNG whose IHDR says w×h, depth and colour type, over
+// body deflated as the image data.
+func pngHeaderWith(w, h uint32, depth, ctype byte, body []byte) []byte {
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], w)
+	binary.BigEndian.PutUint32(ihdr[4:], h)
+	ihdr[8], ihdr[9] = depth, ctype
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(body)
+	zw.Close()
+	out := append([]byte(pngSig), pngChunk("IHDR", ihdr)...)
+	if ctype == 3 {
+		out = append(out, pngChunk("PLTE", []byte{1, 2, 3, 4, 5, 6})...)
+	}
+	out = append(out, pngChunk("IDAT", z.Bytes())...)
+	return append(out, pngChunk("IEND", nil)...)
+}
+
+// tiffHeader is a little-endian TIFF whose IFD says w×h, bits per sample,
+// samples per pixel and compression, with body as its one strip.
+func tiffHeader(w, h uint32, bits, spp, comp uint16, body []byte) []byte {
+	photometric := uint32(1)
+	if spp >= 3 {
+		photometric = 2
+	}
+	entries := [][3]uint32{
+		{256, 4, w}, {257, 4, h}, {258, 3, uint32(bits)}, {259, 3, uint32(comp)}, {262, 3, photometric},
+		{273, 4, 8 + 2 + 9*12 + 4}, {277, 3, uint32(spp)}, {278, 4, h}, {279, 4, uint32(len(body))},
+	}
+	var b bytes.Buffer
+	b.WriteString("II*\x00")
+	binary.Write(&b, binary.LittleEndian, uint32(8))
+	binary.Write(&b, binary.LittleEndian, uint16(len(entries)))
+	for _, e := range entries {
+		binary.Write(&b, binary.LittleEndian, uint16(e[0]))
+		binary.Write(&b, binary.LittleEndian, uint16(e[1]))
+		binary.Write(&b, binary.LittleEndian, uint32(1))
+		if e[1] == 3 {
+			binary.Write(&b, binary.LittleEndian, uint16(e[2]))
+			binary.Write(&b, binary.LittleEndian, uint16(0))
+		} else {
+			binary.Write(&b, binary.LittleEndian, e[2])
+		}
+	}
+	binary.Write(&b, binary.LittleEndian, uint32(0))
+	b.Write(body)
+	return b.Bytes()
 }

@@ -222,6 +222,14 @@ func predCandidates(it dataset.Item, root string) []string {
 	return append(out, path.Join(rel, "Images", stem+".mask.png"))
 }
 
+// andList joins names as people list them: "a, b and c".
+func andList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
 // findPred finds the prediction: first relative to the dataset's root,
 // then with the root folder kept (PRED/Polito-Radboud-DeepLearningUS/BB/...),
 // then with the canonical spelling of the folders (BB/Healthy).
@@ -316,7 +324,7 @@ func scoreItem(ctx context.Context, data fs.FS, it dataset.Item, opt Options) *I
 
 	if opt.Pred != nil {
 		if p, ok := findPred(opt.Pred, it); !ok {
-			r.problem("no predicted mask (looked for %s)", strings.Join(predCandidates(it, path.Dir(path.Dir(it.GroupDir())))[:2], " and "))
+			r.problem("no predicted mask (looked for %s)", andList(predCandidates(it, path.Dir(path.Dir(it.GroupDir())))))
 		} else if b, err := readFile(opt.Pred, p); err != nil {
 			r.PredPath = p
 			r.problem("predicted mask unreadable: %v", err)

@@ -174,7 +174,8 @@ func TestEvaluatePerImage(t *testing.T) {
 		{"P3_1.png", "predicted mask is 65×48", true, false, true, false},
 		{"P4_1.png", "automatic mask is empty", true, true, true, false},
 		{"P5_1.png", `subject "P5" not in`, true, true, false, true},
-		{"P6_1.png", "no predicted mask", true, false, true, false},
+		// All three layouts looked for are named (the batch one was left out).
+		{"P6_1.png", "no predicted mask (looked for BB/Pathological/Masks/P6_1.png, BB/Pathological/P6_1.png and BB/Pathological/Images/P6_1.mask.png)", true, false, true, false},
 	}
 	for _, c := range cases {
 		r := img[c.name]
