@@ -1,4 +1,4 @@
-//go:build goexperiment.simd && amd64
+//go:build goexperiment.simd && amd64 && go1.27
 
 package main
 
@@ -27,7 +27,7 @@ func simdPeak() (float64, string) {
 			}
 			el := time.Since(st).Seconds()
 			var out [16]float32
-			a0.Add(a1).Add(a2).Add(a3).Add(a4).Add(a5).Add(a6).Add(a7).Add(a8).Add(a9).Add(a10).Add(a11).Store(&out)
+			a0.Add(a1).Add(a2).Add(a3).Add(a4).Add(a5).Add(a6).Add(a7).Add(a8).Add(a9).Add(a10).Add(a11).StoreArray(&out)
 			sink = out[0]
 			return 12 * 16 * 2 * iters / el / 1e9
 		}), "avx512 fma"
@@ -44,7 +44,7 @@ func simdPeak() (float64, string) {
 			}
 			el := time.Since(st).Seconds()
 			var out [8]float32
-			a0.Add(a1).Add(a2).Add(a3).Add(a4).Add(a5).Add(a6).Add(a7).Add(a8).Add(a9).Store(&out)
+			a0.Add(a1).Add(a2).Add(a3).Add(a4).Add(a5).Add(a6).Add(a7).Add(a8).Add(a9).StoreArray(&out)
 			sink = out[0]
 			return 10 * 8 * 2 * iters / el / 1e9
 		}), "avx2 fma"

@@ -7,13 +7,13 @@ import (
 	"testing"
 )
 
-const shipped = "../../models/myoseg-unet-phantom-v1"
+const shipped = "../../../models/myoseg-unet-phantom-v1"
 
 func readF32(t testing.TB, path string) []float32 {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
-		t.Skipf("fixture: %v", err)
+		t.Fatalf("fixture (shipped with the repository): %v", err)
 	}
 	out := make([]float32, len(b)/4)
 	for i := range out {
@@ -28,7 +28,7 @@ func loadShippedTile(t testing.TB, tile int) *Net {
 	t.Helper()
 	data, err := os.ReadFile(shipped + ".onnx")
 	if err != nil {
-		t.Skipf("model: %v", err)
+		t.Fatalf("model (shipped with the repository): %v", err)
 	}
 	n, err := compile("shipped.onnx", data, Options{}, tile)
 	if err != nil {

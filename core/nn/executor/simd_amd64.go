@@ -1,4 +1,4 @@
-//go:build goexperiment.simd && amd64
+//go:build goexperiment.simd && amd64 && go1.27
 
 package executor
 
@@ -46,11 +46,11 @@ func (s *convStep) storeVec16(out []float32, o, y, x int, v archsimd.Float32x16)
 	dst := out[o*s.oh*s.ow+y*s.ow+x:][:16]
 	switch s.act.kind {
 	case actNone:
-		v.StoreSlice(dst)
+		v.Store(dst)
 	case actRelu:
-		v.Max(archsimd.Float32x16{}).StoreSlice(dst)
+		v.Max(archsimd.Float32x16{}).Store(dst)
 	default:
-		v.StoreSlice(dst)
+		v.Store(dst)
 		for j := range dst {
 			dst[j] = s.act.one(dst[j])
 		}
@@ -65,11 +65,11 @@ func (s *convStep) storeVec8(out []float32, o, y, x int, v archsimd.Float32x8) {
 	dst := out[o*s.oh*s.ow+y*s.ow+x:][:8]
 	switch s.act.kind {
 	case actNone:
-		v.StoreSlice(dst)
+		v.Store(dst)
 	case actRelu:
-		v.Max(archsimd.Float32x8{}).StoreSlice(dst)
+		v.Max(archsimd.Float32x8{}).Store(dst)
 	default:
-		v.StoreSlice(dst)
+		v.Store(dst)
 		for j := range dst {
 			dst[j] = s.act.one(dst[j])
 		}
@@ -124,7 +124,7 @@ func kern8x16(w0, w1, p []float32, off []int32, base int, c *[8]archsimd.Float32
 	w0 = w0[:4*len(off)]
 	w1 = w1[:4*len(off)]
 	for k, o := range off {
-		b := archsimd.LoadFloat32x16Slice(p[base+int(o):][:16])
+		b := archsimd.LoadFloat32x16(p[base+int(o):][:16])
 		a := w0[4*k : 4*k+4]
 		e := w1[4*k : 4*k+4]
 		c0 = archsimd.BroadcastFloat32x16(a[0]).MulAdd(b, c0)
@@ -143,7 +143,7 @@ func kern4x16z(w, p []float32, off []int32, base int, c *[4]archsimd.Float32x16)
 	var c0, c1, c2, c3 archsimd.Float32x16
 	w = w[:4*len(off)]
 	for k, o := range off {
-		b := archsimd.LoadFloat32x16Slice(p[base+int(o):][:16])
+		b := archsimd.LoadFloat32x16(p[base+int(o):][:16])
 		a := w[4*k : 4*k+4]
 		c0 = archsimd.BroadcastFloat32x16(a[0]).MulAdd(b, c0)
 		c1 = archsimd.BroadcastFloat32x16(a[1]).MulAdd(b, c1)
@@ -178,8 +178,8 @@ func kern4x16(w, p []float32, off []int32, base int, c *[8]archsimd.Float32x8) {
 	w = w[:4*len(off)]
 	for k, o := range off {
 		q := p[base+int(o):][:16]
-		b := archsimd.LoadFloat32x8Slice(q[:8])
-		e := archsimd.LoadFloat32x8Slice(q[8:16])
+		b := archsimd.LoadFloat32x8(q[:8])
+		e := archsimd.LoadFloat32x8(q[8:16])
 		a := w[4*k : 4*k+4]
 		a0 := archsimd.BroadcastFloat32x8(a[0])
 		c0 = a0.MulAdd(b, c0)
