@@ -279,7 +279,7 @@ type dicomHeader struct {
 	info                                         DICOMInfo
 }
 
-func decodeDICOM(data []byte, start, frame int, limit limits) (*Image, error) {
+func decodeDICOM(data []byte, start, frame int, limit int64) (*Image, error) {
 	w := walker{data: data}
 	info := DICOMInfo{}
 	p := start
@@ -370,6 +370,10 @@ func (h *dicomHeader) visit(w *walker, el element) (bool, error) {
 		h.info.Manufacturer = trimValue(v)
 	case tagModel:
 		h.info.Model = trimValue(v)
+	default:
+		if f := h.info.Identity.field(el.tag); f != nil {
+			*f = trimValue(v)
+		}
 	case tagRegions:
 		err := w.forEachItem(el, 1, func(s, e int) error {
 			var r USRegion
@@ -389,6 +393,43 @@ func (h *dicomHeader) visit(w *walker, el element) (bool, error) {
 		return true, nil
 	}
 	return false, nil
+}
+
+// field is where an identity tag's value goes; nil for other tags.
+func (id *Identity) field(tag uint32) *string {
+	switch tag {
+	case 0x00080016:
+		return &id.SOPClassUID
+	case 0x00080018:
+		return &id.SOPInstanceUID
+	case 0x0020000D:
+		return &id.StudyInstanceUID
+	case 0x0020000E:
+		return &id.SeriesInstanceUID
+	case 0x00200010:
+		return &id.StudyID
+	case 0x00080020:
+		return &id.StudyDate
+	case 0x00080030:
+		return &id.StudyTime
+	case 0x00080050:
+		return &id.AccessionNumber
+	case 0x00080090:
+		return &id.ReferringPhysician
+	case 0x00100010:
+		return &id.PatientName
+	case 0x00100020:
+		return &id.PatientID
+	case 0x00100030:
+		return &id.PatientBirthDate
+	case 0x00100040:
+		return &id.PatientSex
+	case 0x00081070:
+		return &id.OperatorsName
+	case 0x00081010:
+		return &id.StationName
+	}
+	return nil
 }
 
 func (r *USRegion) set(tag uint32, v []byte) {
@@ -474,7 +515,7 @@ func pixelSpacing(s string) ([2]float64, bool) {
 }
 
 // image checks the pixel description, then builds the grey plane of one frame.
-func (h *dicomHeader) image(w *walker, encapsulated bool, frame int, limit limits) (*Image, error) {
+func (h *dicomHeader) image(w *walker, encapsulated bool, frame int, limit int64) (*Image, error) {
 	if h.pixel == nil {
 		return nil, fail(ErrNotImage, nil, "DICOM file has no Pixel Data (7FE0,0010): it holds no image")
 	}
@@ -486,9 +527,7 @@ func (h *dicomHeader) image(w *walker, encapsulated bool, frame int, limit limit
 			return nil, fail(ErrCorrupt, nil, "DICOM image has no %s", m.name)
 		}
 	}
-	// Native and RLE frames are written straight to the grey plane; a JPEG
-	// frame's decoder buffers are checked with its own header.
-	if err := limit.check("DICOM", h.cols, h.rows, 1); err != nil {
+	if err := checkSize("DICOM", h.cols, h.rows, limit); err != nil {
 		return nil, err
 	}
 	frames := max(h.frames, 1)
@@ -714,7 +753,7 @@ func (h *dicomHeader) frameStream(w *walker, frames, k int) ([]byte, error) {
 }
 
 // jpegFrame decodes encapsulated JPEG frame k.
-func (h *dicomHeader) jpegFrame(w *walker, frames, k int, limit limits) (*image.Gray, error) {
+func (h *dicomHeader) jpegFrame(w *walker, frames, k int, limit int64) (*image.Gray, error) {
 	stream, err := h.frameStream(w, frames, k)
 	if err != nil {
 		return nil, err
@@ -723,7 +762,7 @@ func (h *dicomHeader) jpegFrame(w *walker, frames, k int, limit limits) (*image.
 	if err := guard("JPEG decoder", func() (e error) { cfg, e = jpeg.DecodeConfig(bytes.NewReader(stream)); return e }); err != nil {
 		return nil, classify(err, "reading the JPEG header of frame %d", k)
 	}
-	if err := limit.check("JPEG frame", cfg.Width, cfg.Height, jpegCost(stream, cfg)); err != nil {
+	if err := checkSize("JPEG frame", cfg.Width, cfg.Height, limit); err != nil {
 		return nil, err
 	}
 	if cfg.Width != h.cols || cfg.Height != h.rows {
