@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"image/png"
 	"io"
+	"strings"
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
@@ -78,6 +80,41 @@ type USRegion struct {
 type Options struct {
 	Frame     int   // DICOM frame to decode (0 = first)
 	MaxPixels int64 // refuse larger images before allocating; 0 (or negative) = DefaultMaxPixels
+	// MaxBytes is a memory budget checked from the header, before any pixel
+	// buffer exists: an image whose decoding would hold more than MaxBytes
+	// (the decoder's own buffers plus the grey plane: 1 byte per pixel for
+	// PNG and DICOM, up to 9 for 16-bit colour TIFF, see the package
+	// documentation) is refused with ErrTooLarge. 0 (or negative) = no
+	// budget beyond MaxPixels.
+	MaxBytes int64
+}
+
+// limits are the checks made on a header's size.
+type limits struct{ pixels, bytes int64 }
+
+// check refuses an empty image, one above the pixel limit, and one whose
+// decoding would hold more than the memory budget at perPixel bytes per
+// pixel.
+func (l limits) check(label string, w, h int, perPixel float64) error {
+	if err := checkSize(label, w, h, l.pixels); err != nil {
+		return err
+	}
+	if need := float64(w) * float64(h) * perPixel; l.bytes > 0 && need > float64(l.bytes) {
+		return fail(ErrTooLarge, nil, "%s header claims %d×%d pixels; decoding them holds about %s (%.3g bytes per pixel), above the memory budget of %s",
+			label, w, h, byteSize(need), perPixel, byteSize(float64(l.bytes)))
+	}
+	return nil
+}
+
+// byteSize writes a byte count the way people read it: "1.2 GB", "512 MB".
+func byteSize(n float64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.1f GB", n/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.0f MB", n/1e6)
+	}
+	return fmt.Sprintf("%.0f kB", n/1e3)
 }
 
 // DefaultMaxPixels is the largest width×height Decode accepts unless told
@@ -142,9 +179,9 @@ func Decode(name string, data []byte, opt Options) (img *Image, err error) {
 			e.Name = name
 		}
 	}()
-	limit := opt.MaxPixels
-	if limit <= 0 {
-		limit = DefaultMaxPixels
+	limit := limits{pixels: opt.MaxPixels, bytes: max(opt.MaxBytes, 0)}
+	if limit.pixels <= 0 {
+		limit.pixels = DefaultMaxPixels
 	}
 	if len(data) == 0 {
 		return nil, fail(ErrNotImage, nil, "empty file (0 bytes)")
@@ -169,11 +206,14 @@ func Decode(name string, data []byte, opt Options) (img *Image, err error) {
 	return &Image{Gray: g, Format: f.format, Frames: 1, Frame: 0}, nil
 }
 
-// still describes one of the formats read through a Go image decoder.
+// still describes one of the still-image formats.
 type still struct {
 	format, label string
-	config        func(io.Reader) (image.Config, error)
-	decode        func(io.Reader) (image.Image, error)
+	config        func(data []byte) (image.Config, error) // the header only
+	// cost is the bytes per pixel decoding holds at its peak: the
+	// decoder's buffers plus the grey plane.
+	cost   func(data []byte, cfg image.Config) float64
+	decode func(data []byte) (*image.Gray, error)
 	// minBytes, when set, is the smallest file that can hold a w×h image of
 	// this file's layout: a file below it is truncated, refused before the
 	// decoder allocates the full image.
@@ -181,11 +221,97 @@ type still struct {
 }
 
 var (
-	fmtPNG  = &still{format: "png", label: "PNG", config: png.DecodeConfig, decode: png.Decode, minBytes: pngMinBytes}
-	fmtJPEG = &still{format: "jpeg", label: "JPEG", config: jpeg.DecodeConfig, decode: jpeg.Decode, minBytes: jpegMinBytes}
-	fmtBMP  = &still{format: "bmp", label: "BMP", config: bmp.DecodeConfig, decode: bmp.Decode, minBytes: bmpMinBytes}
-	fmtTIFF = &still{format: "tiff", label: "TIFF", config: tiff.DecodeConfig, decode: tiff.Decode, minBytes: tiffMinBytes}
+	fmtPNG = &still{format: "png", label: "PNG", config: pngConfig, decode: decodePNG, minBytes: pngMinBytes,
+		cost: func([]byte, image.Config) float64 { return 1 }}
+	fmtJPEG = &still{format: "jpeg", label: "JPEG", config: std(jpeg.DecodeConfig), decode: stdGrey("JPEG", jpeg.Decode), minBytes: jpegMinBytes, cost: jpegCost}
+	fmtBMP  = &still{format: "bmp", label: "BMP", config: std(bmp.DecodeConfig), decode: stdGrey("BMP", bmp.Decode), minBytes: bmpMinBytes, cost: bmpCost}
+	fmtTIFF = &still{format: "tiff", label: "TIFF", config: tiffConfig, decode: stdGrey("TIFF", tiff.Decode), minBytes: tiffMinBytes, cost: tiffCost}
 )
+
+// std reads a header with a third-party DecodeConfig, under guard.
+func std(config func(io.Reader) (image.Config, error)) func([]byte) (image.Config, error) {
+	return func(data []byte) (cfg image.Config, err error) {
+		err = guard("header decoder", func() (e error) {
+			cfg, e = config(bytes.NewReader(data))
+			return e
+		})
+		return cfg, err
+	}
+}
+
+// stdGrey decodes with a third-party decoder, under guard, and converts to
+// the grey plane (an 8-bit grey result is taken as is, not copied).
+func stdGrey(label string, decode func(io.Reader) (image.Image, error)) func([]byte) (*image.Gray, error) {
+	return func(data []byte) (*image.Gray, error) {
+		var m image.Image
+		err := guard(label+" decoder", func() (e error) {
+			m, e = decode(bytes.NewReader(data))
+			return e
+		})
+		if err != nil {
+			return nil, classify(err, "reading the %s pixels", label)
+		}
+		return toGray(m), nil
+	}
+}
+
+func pngConfig(data []byte) (image.Config, error) {
+	hd, err := readPNGHeader(data, false)
+	if err != nil {
+		return image.Config{}, err
+	}
+	return image.Config{Width: hd.w, Height: hd.h}, nil
+}
+
+// jpegCost: image/jpeg returns grey (1 byte per pixel), YCbCr (up to 3,
+// for 4:4:4) or CMYK (4), taken as is or converted to the grey plane; a
+// progressive file also keeps every block's coefficients while decoding
+// (64 int32 per 8×8 block: 4 bytes per pixel and component).
+func jpegCost(data []byte, cfg image.Config) float64 {
+	comps, out := 1.0, 1.0
+	switch cfg.ColorModel {
+	case color.YCbCrModel:
+		comps, out = 3, 3+1
+	case color.CMYKModel:
+		comps, out = 4, 4+1
+	}
+	if jpegProgressive(data) {
+		out += 4 * comps
+	}
+	return out
+}
+
+// jpegProgressive reports whether the first frame header is SOF2
+// (progressive DCT), walking the marker segments from SOI.
+func jpegProgressive(data []byte) bool {
+	p := 2
+	for p+4 <= len(data) {
+		if data[p] != 0xFF {
+			return false
+		}
+		m := data[p+1]
+		switch {
+		case m == 0xFF: // fill byte
+			p++
+			continue
+		case m == 0xC2 || m == 0xC6 || m == 0xCA || m == 0xCE:
+			return true
+		case m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC:
+			return false // another frame type: not progressive
+		}
+		p += 2 + int(binary.BigEndian.Uint16(data[p+2:]))
+	}
+	return false
+}
+
+// bmpCost: x/image/bmp returns a palette image (1 byte per pixel) up to 8
+// bits per pixel, RGBA (4) above; then the grey plane.
+func bmpCost(data []byte, _ image.Config) float64 {
+	if len(data) >= 30 && binary.LittleEndian.Uint16(data[28:30]) <= 8 {
+		return 1 + 1
+	}
+	return 4 + 1
+}
 
 func sniffStill(data []byte) *still {
 	switch {
@@ -221,16 +347,12 @@ func sniffOther(data []byte) string {
 	return ""
 }
 
-func decodeStill(f *still, data []byte, limit int64) (*image.Gray, error) {
-	var cfg image.Config
-	err := guard(f.label+" decoder", func() (e error) {
-		cfg, e = f.config(bytes.NewReader(data))
-		return e
-	})
+func decodeStill(f *still, data []byte, limit limits) (*image.Gray, error) {
+	cfg, err := f.config(data)
 	if err != nil {
 		return nil, classify(err, "reading the %s header", f.label)
 	}
-	if err := checkSize(f.label, cfg.Width, cfg.Height, limit); err != nil {
+	if err := limit.check(f.label, cfg.Width, cfg.Height, f.cost(data, cfg)); err != nil {
 		return nil, err
 	}
 	if f.minBytes != nil {
@@ -239,18 +361,14 @@ func decodeStill(f *still, data []byte, limit int64) (*image.Gray, error) {
 				f.label, cfg.Width, cfg.Height, need, len(data))
 		}
 	}
-	var m image.Image
-	err = guard(f.label+" decoder", func() (e error) {
-		m, e = f.decode(bytes.NewReader(data))
-		return e
-	})
+	g, err := f.decode(data)
 	if err != nil {
 		return nil, classify(err, "reading the %s pixels", f.label)
 	}
-	if b := m.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
+	if b := g.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
 		return nil, fail(ErrCorrupt, nil, "%s decoder returned %d×%d pixels, header says %d×%d", f.label, b.Dx(), b.Dy(), cfg.Width, cfg.Height)
 	}
-	return toGray(m), nil
+	return g, nil
 }
 
 // guard runs a third-party decoder, turning a panic into an error: decoders
@@ -266,10 +384,15 @@ func guard(who string, f func() error) (err error) {
 }
 
 // classify wraps a decoder error with the right kind: the decoders' own
-// "unsupported" errors become ErrUnsupported, anything else ErrCorrupt.
+// "unsupported" errors become ErrUnsupported, anything else ErrCorrupt. An
+// error already classified (a guarded panic, our own PNG and TIFF checks)
+// gets the step in front of its reason.
 func classify(err error, format string, args ...any) error {
 	var e *Error
-	if errors.As(err, &e) { // a guarded panic: already classified
+	if errors.As(err, &e) {
+		if step := fmt.Sprintf(format, args...); !strings.HasPrefix(e.Reason, step) {
+			e.Reason = step + ": " + e.Reason
+		}
 		return err
 	}
 	kind := ErrCorrupt
@@ -349,67 +472,4 @@ func bmpMinBytes(data []byte, w, h int) int64 {
 // file), so a file holds at least blocks/8 bytes.
 func jpegMinBytes(_ []byte, w, h int) int64 {
 	return (int64(w) + 7) / 8 * ((int64(h) + 7) / 8) / 8
-}
-
-// tiffMinBytes bounds a TIFF from below by its first IFD's compression:
-// none 1:1, PackBits at most 128:1, LZW (12-bit codes) at most 4096:1,
-// Deflate at most 1100:1, counted on the first sample's bits only. Other
-// compressions (CCITT for 1-bit images, ...) get no bound.
-func tiffMinBytes(data []byte, w, h int) int64 {
-	if len(data) < 8 {
-		return 0
-	}
-	var bo binary.ByteOrder = binary.LittleEndian
-	if data[0] == 'M' {
-		bo = binary.BigEndian
-	}
-	off := int64(bo.Uint32(data[4:8]))
-	if off+2 > int64(len(data)) {
-		return 0
-	}
-	n := int64(bo.Uint16(data[off:]))
-	compression, bits := uint32(1), uint32(1) // TIFF defaults
-	for i := int64(0); i < n; i++ {
-		e := off + 2 + 12*i
-		if e+12 > int64(len(data)) {
-			break
-		}
-		entry := data[e : e+12]
-		typ, count := bo.Uint16(entry[2:]), bo.Uint32(entry[4:])
-		var v uint32
-		switch {
-		case typ == 3 && count <= 2: // SHORT, inline
-			v = uint32(bo.Uint16(entry[8:]))
-		case typ == 3: // SHORTs stored elsewhere: read the first
-			p := int64(bo.Uint32(entry[8:]))
-			if p+2 > int64(len(data)) {
-				continue
-			}
-			v = uint32(bo.Uint16(data[p:]))
-		case typ == 4 && count == 1:
-			v = bo.Uint32(entry[8:])
-		default:
-			continue
-		}
-		switch bo.Uint16(entry) {
-		case 258:
-			bits = v
-		case 259:
-			compression = v
-		}
-	}
-	var ratio int64
-	switch compression {
-	case 1:
-		ratio = 1
-	case 32773:
-		ratio = 128
-	case 5:
-		ratio = 4096
-	case 8, 32946:
-		ratio = 1100
-	default:
-		return 0
-	}
-	return int64(w) * int64(h) * int64(bits) / 8 / ratio
 }

@@ -279,7 +279,7 @@ type dicomHeader struct {
 	info                                         DICOMInfo
 }
 
-func decodeDICOM(data []byte, start, frame int, limit int64) (*Image, error) {
+func decodeDICOM(data []byte, start, frame int, limit limits) (*Image, error) {
 	w := walker{data: data}
 	info := DICOMInfo{}
 	p := start
@@ -515,7 +515,7 @@ func pixelSpacing(s string) ([2]float64, bool) {
 }
 
 // image checks the pixel description, then builds the grey plane of one frame.
-func (h *dicomHeader) image(w *walker, encapsulated bool, frame int, limit int64) (*Image, error) {
+func (h *dicomHeader) image(w *walker, encapsulated bool, frame int, limit limits) (*Image, error) {
 	if h.pixel == nil {
 		return nil, fail(ErrNotImage, nil, "DICOM file has no Pixel Data (7FE0,0010): it holds no image")
 	}
@@ -527,7 +527,9 @@ func (h *dicomHeader) image(w *walker, encapsulated bool, frame int, limit int64
 			return nil, fail(ErrCorrupt, nil, "DICOM image has no %s", m.name)
 		}
 	}
-	if err := checkSize("DICOM", h.cols, h.rows, limit); err != nil {
+	// Native and RLE frames are written straight to the grey plane; a JPEG
+	// frame's decoder buffers are checked with its own header.
+	if err := limit.check("DICOM", h.cols, h.rows, 1); err != nil {
 		return nil, err
 	}
 	frames := max(h.frames, 1)
@@ -753,7 +755,7 @@ func (h *dicomHeader) frameStream(w *walker, frames, k int) ([]byte, error) {
 }
 
 // jpegFrame decodes encapsulated JPEG frame k.
-func (h *dicomHeader) jpegFrame(w *walker, frames, k int, limit int64) (*image.Gray, error) {
+func (h *dicomHeader) jpegFrame(w *walker, frames, k int, limit limits) (*image.Gray, error) {
 	stream, err := h.frameStream(w, frames, k)
 	if err != nil {
 		return nil, err
@@ -762,7 +764,7 @@ func (h *dicomHeader) jpegFrame(w *walker, frames, k int, limit int64) (*image.G
 	if err := guard("JPEG decoder", func() (e error) { cfg, e = jpeg.DecodeConfig(bytes.NewReader(stream)); return e }); err != nil {
 		return nil, classify(err, "reading the JPEG header of frame %d", k)
 	}
-	if err := checkSize("JPEG frame", cfg.Width, cfg.Height, limit); err != nil {
+	if err := limit.check("JPEG frame", cfg.Width, cfg.Height, jpegCost(stream, cfg)); err != nil {
 		return nil, err
 	}
 	if cfg.Width != h.cols || cfg.Height != h.rows {
