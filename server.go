@@ -113,8 +113,19 @@ func newSite(web fs.FS, m modelFile) (*site, error) {
 	s := &site{assets: map[string]*asset{}}
 	raw := map[string][]byte{}
 	err := fs.WalkDir(web, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil {
 			return err
+		}
+		if p != "." && hiddenName(d.Name()) {
+			// all:web embeds dot files and _ files too (editor backups,
+			// .DS_Store, _drafts): never part of the app, never served.
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
 		}
 		data, err := fs.ReadFile(web, p)
 		if err != nil {
@@ -202,6 +213,12 @@ func newSite(web fs.FS, m modelFile) (*site, error) {
 	return s, nil
 }
 
+// hiddenName: names Go's embed leaves out by default, which the site leaves
+// out too.
+func hiddenName(name string) bool {
+	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
+}
+
 func compressible(ctype string) bool {
 	return strings.HasPrefix(ctype, "text/") || strings.HasPrefix(ctype, "application/json") ||
 		ctype == "image/svg+xml" || ctype == "application/wasm" || ctype == "application/octet-stream"
@@ -275,7 +292,18 @@ func (s *site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, v := range securityHeaders {
 		hdr.Set(k, v)
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+	readOnly := r.Method == http.MethodGet || r.Method == http.MethodHead
+	if r.ContentLength != 0 || len(r.TransferEncoding) > 0 {
+		// Nothing here takes a body. Refuse it unread and close the
+		// connection, so no byte of it can be taken for a next request
+		// (request smuggling through a front proxy that frames it otherwise).
+		hdr.Set("Connection", "close")
+		if readOnly {
+			http.Error(w, "request body not accepted", http.StatusBadRequest)
+			return
+		}
+	}
+	if !readOnly {
 		hdr.Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
@@ -388,6 +416,9 @@ func serve(ctx context.Context, addr string, s *site, stdout io.Writer) error {
 		WriteTimeout:      5 * time.Minute, // a slow link still gets the wasm
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
+		// "OPTIONS *" reaches ServeHTTP (405 with the security headers)
+		// instead of net/http's bare 200.
+		DisableGeneralOptionsHandler: true,
 	}
 	tcp := ln.Addr().(*net.TCPAddr)
 	host := tcp.IP.String()

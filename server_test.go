@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -38,6 +41,10 @@ func testWeb(t *testing.T, wasm []byte) fstest.MapFS {
 		"dist/myoseg.wasm.br": {Data: br.Bytes()},
 		"dist/wasm_exec.js":   {Data: []byte("// go")},
 		"notes.bak":           {Data: []byte("not part of the app")},
+		".secret.js":          {Data: []byte("dot file")},
+		"_draft.html":         {Data: []byte("underscore file")},
+		"dist/.cache/x.js":    {Data: []byte("inside a dot folder")},
+		"_old/app.js":         {Data: []byte("inside an underscore folder")},
 	}
 }
 
@@ -350,3 +357,128 @@ func TestRunServeFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestHiddenNamesNotServed: names starting with "." or "_", and anything
+// under such a folder, are left out of the site (all:web embeds them).
+func TestHiddenNamesNotServed(t *testing.T) {
+	s, _ := newTestSite(t)
+	for _, p := range []string{"/.secret.js", "/_draft.html", "/dist/.cache/x.js", "/_old/app.js"} {
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, httptest.NewRequest("GET", p, nil))
+		if w.Code != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", p, w.Code)
+		}
+		if _, ok := s.assets[p]; ok {
+			t.Errorf("%s is in the site", p)
+		}
+	}
+	if _, ok := s.assets["/app.js"]; !ok {
+		t.Error("app.js left out")
+	}
+}
+
+// startServe runs serve on a free loopback port until the test ends and
+// returns host:port.
+func startServe(t *testing.T) string {
+	t.Helper()
+	s, _ := newTestSite(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncWriter{}
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, "127.0.0.1:0", s, out) }()
+	t.Cleanup(func() { cancel(); <-done })
+	addr := regexp.MustCompile(`127\.0\.0\.1:\d+`)
+	deadline := time.Now().Add(5 * time.Second)
+	for !addr.MatchString(out.String()) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	a := addr.FindString(out.String())
+	if a == "" {
+		t.Fatalf("no address printed: %q", out.String())
+	}
+	return a
+}
+
+// rawExchange writes req on a fresh connection and returns the first
+// response and whatever else the server sent before closing (nil error
+// from the read to EOF means the server closed the connection).
+func rawExchange(t *testing.T, addr, req string) (*http.Response, []byte, error) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("reading the response to %q: %v", req, err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	rest, err := io.ReadAll(br)
+	return res, rest, err
+}
+
+// TestBodyRefusedAndConnectionClosed: a request carrying a body (by
+// Content-Length or Transfer-Encoding) gets 400 (GET, HEAD) or 405 with the
+// security headers, and the connection is closed, so a request smuggled in
+// the body is never answered.
+func TestBodyRefusedAndConnectionClosed(t *testing.T) {
+	addr := startServe(t)
+	smuggled := "GET /app.js HTTP/1.1\r\nHost: x\r\n\r\n"
+	cases := []struct {
+		name, req string
+		code      int
+	}{
+		{"GET with Content-Length", "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: " + itoa(len(smuggled)) + "\r\n\r\n" + smuggled, 400},
+		{"GET chunked", "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled, 400},
+		{"HEAD with Content-Length", "HEAD / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc" + smuggled, 400},
+		{"POST", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello" + smuggled, 405},
+		{"PUT chunked", "PUT /app.js HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n" + smuggled, 405},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, rest, err := rawExchange(t, addr, c.req)
+			if res.StatusCode != c.code {
+				t.Errorf("status %d, want %d", res.StatusCode, c.code)
+			}
+			if res.Header.Get("Content-Security-Policy") == "" || res.Header.Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("security headers missing: %v", res.Header)
+			}
+			if !res.Close {
+				t.Error("response does not say Connection: close")
+			}
+			if err != nil || len(rest) != 0 {
+				t.Errorf("connection not closed after the refusal (read %q, %v)", rest, err)
+			}
+		})
+	}
+	// A plain GET still keeps the connection open: the next request on it
+	// is answered.
+	res, rest, err := rawExchange(t, addr, smuggled+"GET /app.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	if res.StatusCode != 200 || res.Close || err != nil || !bytes.HasPrefix(rest, []byte("HTTP/1.1 200 OK")) {
+		t.Errorf("two plain GETs: %d, close %v, then %.20q (%v); want 200 twice", res.StatusCode, res.Close, rest, err)
+	}
+}
+
+// TestOptionsStar: "OPTIONS *" gets 405 with the security headers, not
+// net/http's bare 200.
+func TestOptionsStar(t *testing.T) {
+	addr := startServe(t)
+	res, _, _ := rawExchange(t, addr, "OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	if res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != "GET, HEAD" {
+		t.Errorf("OPTIONS *: %d, Allow %q", res.StatusCode, res.Header.Get("Allow"))
+	}
+	for k, v := range securityHeaders {
+		if res.Header.Get(k) != v {
+			t.Errorf("OPTIONS *: %s = %q, want %q", k, res.Header.Get(k), v)
+		}
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
