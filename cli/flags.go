@@ -78,12 +78,7 @@ func (f *modelFlags) check() error {
 	if f.workers < 0 {
 		return usageError("--workers must be 0 (the default) or more, got %d", f.workers)
 	}
-	for _, n := range open.Names() {
-		if n == f.engine {
-			return nil
-		}
-	}
-	return usageError("--engine must be %s, got %q", strings.Join(open.Names(), " or "), f.engine)
+	return asUsage(open.Check(f.engine))
 }
 
 // segmenter loads the model (the embedded one without --model) and opens

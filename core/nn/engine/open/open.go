@@ -7,6 +7,7 @@ package open
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"myoseg/core/nn/engine"
@@ -33,17 +34,23 @@ func Names() []string {
 	return names
 }
 
+// Check says what is wrong with an engine name ("" = Default) in this
+// build, if anything: front ends call it before reading any input.
+func Check(name string) error {
+	if name == "" || slices.Contains(Names(), name) {
+		return nil
+	}
+	return fmt.Errorf("engine: unknown engine %q (this build has %s)", name, strings.Join(Names(), ", "))
+}
+
 // Engine opens the engine called name ("" = Default) for m, with at most
 // workers runners (concurrent Infer calls; < 1 means 1).
 func Engine(name string, m *onnxmodel.Model, workers int) (engine.Engine, error) {
-	if name == "" {
-		name = Default
+	if err := Check(name); err != nil {
+		return nil, err
 	}
-	switch {
-	case name == Fast:
-		return engine.NewFast(m, workers)
-	case name == Gorgonnx && newGorgonnx != nil:
+	if name == Gorgonnx {
 		return newGorgonnx(m, workers)
 	}
-	return nil, fmt.Errorf("engine: unknown engine %q (this build has %s)", name, strings.Join(Names(), ", "))
+	return engine.NewFast(m, workers)
 }

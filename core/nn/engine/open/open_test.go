@@ -48,6 +48,9 @@ func TestEngineByName(t *testing.T) {
 	if _, err := open.Engine("onnxruntime", m, 1); err == nil || !strings.Contains(err.Error(), open.Fast) {
 		t.Errorf("unknown engine: %v", err)
 	}
+	if open.Check("onnxruntime") == nil || open.Check("") != nil || open.Check(open.Fast) != nil {
+		t.Error("Check")
+	}
 	if open.Workers(open.Default) < 1 {
 		t.Error("Workers < 1")
 	}
