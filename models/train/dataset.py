@@ -72,8 +72,18 @@ def load_grey(path):
         return np.clip(np.rint(y), 0, 255).astype(np.uint8)
 
 
-def normalise(grey):
-    """Model input from grey values 0..255 (float): (grey/255 - mean)/std."""
+NORM_MODES = ("fixed", "image")
+
+
+def normalise(grey, mode="fixed"):
+    """Model input from grey values 0..255 (float). fixed: (grey/255 - mean)/std with
+    the constants above; image: standardised per image, (grey/255 - m)/s with m and s
+    the mean and SD of grey/255 over the whole input grid (metadata myoseg.norm =
+    image; Go's modelio.Prepare does the same, letterbox included)."""
+    if mode == "image":
+        g = grey / 255.0
+        m, s = float(g.mean(dtype=np.float64)), float(g.std(dtype=np.float64))
+        return (g - m) / (s if s >= 1e-3 else 1.0)
     return (grey / 255.0 - NORM_MEAN) / NORM_STD
 
 

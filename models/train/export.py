@@ -48,14 +48,14 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def parity_image(data_dir, split_file):
+def parity_image(data_dir, split_file, norm="fixed"):
     """First test-split image (sorted by path) as the model input."""
     items, _ = dataset.find_items(data_dir)
     assign = dataset.read_split_file(split_file) if split_file and os.path.exists(split_file) else {}
     for it in items:
         if assign.get(it.rel, assign.get(it.subject, dataset.hash_split(it.subject))) == "test":
             g = dataset.area_resize(dataset.load_grey(it.image).astype(np.float32))
-            return it, dataset.normalise(g).astype(np.float32)
+            return it, dataset.normalise(g, norm).astype(np.float32)
     raise ValueError(f"export: {data_dir}: no test-split image for the parity fixture")
 
 
@@ -75,7 +75,8 @@ def main(argv=None):
     data_dir = a.data or ck["args"]["data"]
     rundir = os.path.dirname(os.path.abspath(a.ckpt))
     split_file = ck["args"].get("split_file") or os.path.join(rundir, "split.csv")
-    it, x = parity_image(data_dir, split_file)
+    norm = ck.get("norm_mode", "fixed")
+    it, x = parity_image(data_dir, split_file, norm)
     xt = torch.from_numpy(x)[None, None]
     with torch.no_grad():
         y_torch = model(xt).numpy()
@@ -96,6 +97,7 @@ def main(argv=None):
         "myoseg.resize": "area",
         "myoseg.norm_mean": repr(float(ck["norm"][0])),
         "myoseg.norm_std": repr(float(ck["norm"][1])),
+        "myoseg.norm": norm,
         "myoseg.threshold": "0.5",
         "myoseg.trained_on": trained_on,
         "myoseg.warning": a.warning,
@@ -191,7 +193,10 @@ def render_card(a, ck, meta, metrics, size, sha, ops, parity_rel, d_onnx, data_d
     L.append(f"Binary segmentation of the muscle cross-section in a transverse B-mode ultrasound image. "
              f"Input: one `1×1×{meta['myoseg.input_height']}×{meta['myoseg.input_width']}` float32 tensor, "
              f"the ultrasound field area-resized to {meta['myoseg.input_height']}×{meta['myoseg.input_width']} "
-             f"and normalised as (grey/255 − {meta['myoseg.norm_mean']})/{meta['myoseg.norm_std']}. "
+             + (f"and standardised per image: (grey/255 − m)/s, with m and s the mean and SD of grey/255 over "
+                f"the whole input grid, letterbox included (`myoseg.norm = image`). "
+                if meta.get("myoseg.norm") == "image" else
+                f"and normalised as (grey/255 − {meta['myoseg.norm_mean']})/{meta['myoseg.norm_std']}. ") +
              f"Output: `1×1×{meta['myoseg.input_height']}×{meta['myoseg.input_width']}` muscle probabilities "
              f"(sigmoid inside the graph); muscle where probability ≥ {meta['myoseg.threshold']}.\n")
     L.append("## Data\n")
@@ -200,7 +205,7 @@ def render_card(a, ck, meta, metrics, size, sha, ops, parity_rel, d_onnx, data_d
         L.append(f"- Produced by: `{a.data_command}`.")
     if a.data_description:
         L.append(f"- {a.data_description}")
-    L.append(f"- Folder layout: the seed-dataset layout (`{{BB,GM,TA}}/{{Healthy,Pathological}}/{{Images,Masks}}`), "
+    L.append(f"- Folder layout: the seed-dataset layout (`<muscle>/{{Healthy,Pathological}}/{{Images,Masks}}`), "
              f"{data['images']} images of {data['subjects']} subjects.")
     L.append("- Pre-processing: 8-bit grey; 480×512 → 240×256 by exact 2×2 area average (other sizes: area/box "
              "resize); masks (non-zero = muscle) area-resized the same way and thresholded at 0.5.\n")

@@ -78,6 +78,21 @@ class TestDataset(unittest.TestCase):
         i = [it.rel for it in data.items].index("TA/Pathological/Images/TAP1_2.png")
         self.assertEqual(data.split[i], "val")
 
+    def test_per_image_normalisation(self):
+        # dataset.normalise (export's parity input) and train.to_input (training)
+        # agree, give mean 0 and SD 1, and ignore a gain; a flat image is only centred.
+        import train
+        rng = np.random.default_rng(3)
+        g = rng.uniform(0, 120, (dataset.INPUT_H, dataset.INPUT_W)).astype(np.float32)
+        a = dataset.normalise(g, "image")
+        self.assertAlmostEqual(float(a.mean()), 0.0, places=5)
+        self.assertAlmostEqual(float(a.std()), 1.0, places=4)
+        np.testing.assert_allclose(dataset.normalise(2 * g, "image"), a, atol=1e-4)
+        b = train.to_input(torch.from_numpy(g / 255.0)[None, None].float(), "image")[0, 0].numpy()
+        np.testing.assert_allclose(b, a, atol=1e-4)
+        self.assertTrue(np.all(dataset.normalise(np.zeros((4, 4)), "image") == 0))
+        np.testing.assert_allclose(dataset.normalise(g, "fixed"), (g / 255 - 0.5) / 0.25, atol=1e-6)
+
     def test_augmenter_moves_image_and_mask_together(self):
         yy, xx = np.mgrid[0:240, 0:256]
         blob = (((yy - 100) / 60.0) ** 2 + ((xx - 150) / 90.0) ** 2 < 1).astype(np.float32)

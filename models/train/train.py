@@ -47,6 +47,8 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--limit", type=int, help="read only the first N images (debugging)")
     p.add_argument("--no-augment", action="store_true")
+    p.add_argument("--norm", choices=dataset.NORM_MODES, default="fixed",
+                   help="input normalisation: fixed constants, or per image (mean 0, SD 1 over the input grid)")
     return p.parse_args(argv)
 
 
@@ -73,7 +75,15 @@ def batch_tensors(data, idx):
     return g, m
 
 
-def to_input(grey01):
+NORM = "fixed"  # set from --norm in main()
+
+
+def to_input(grey01, mode=None):
+    """Model input from B x 1 x H x W grey in 0..1 (dataset.normalise, batched)."""
+    if (mode or NORM) == "image":
+        m = grey01.mean(dim=(1, 2, 3), keepdim=True)
+        s = grey01.std(dim=(1, 2, 3), keepdim=True, unbiased=False)
+        return (grey01 - m) / torch.where(s >= 1e-3, s, torch.ones_like(s))
     return (grey01 - dataset.NORM_MEAN) / dataset.NORM_STD
 
 
@@ -147,6 +157,8 @@ def evaluate(model, data, idx, threshold=0.5):
 
 def main(argv=None):
     a = parse_args(argv)
+    global NORM
+    NORM = a.norm
     os.makedirs(a.out, exist_ok=True)
     logf = open(os.path.join(a.out, "log.txt"), "a")
 
@@ -227,7 +239,7 @@ def main(argv=None):
             torch.save({"state_dict": model.state_dict(), "config": a.config, "channels": model.channels,
                         "epoch": epoch, "val_dice": vd, "args": vars(a), "params": params, "macs": macs,
                         "data": data.summary(), "input": [dataset.INPUT_H, dataset.INPUT_W],
-                        "norm": [dataset.NORM_MEAN, dataset.NORM_STD]}, ckpt_path)
+                        "norm": [dataset.NORM_MEAN, dataset.NORM_STD], "norm_mode": a.norm}, ckpt_path)
         else:
             since_best += 1
         log(f"epoch {epoch} step {step} lr {lr:.2e} loss {tot / (b + 1):.4f} val_dice {vd:.4f}"

@@ -40,6 +40,9 @@ func Prepare(g *image.Gray, field image.Rectangle, info onnxmodel.Info) (Input, 
 	place := image.Rect(x0, 0, x0+sw, sh)
 
 	small := areaResize(g, field, sw, sh)
+	if info.PerImage {
+		return Input{Data: standardise(small, sw, sh, x0, W, H), Place: place, Field: field}, nil
+	}
 	bg := (0 - info.Mean) / info.Std
 	data := make([]float32, H*W)
 	for i := range data {
@@ -54,6 +57,38 @@ func Prepare(g *image.Gray, field image.Rectangle, info onnxmodel.Info) (Input, 
 		}
 	}
 	return Input{Data: data, Place: place, Field: field}, nil
+}
+
+// standardise places the w×h grey values at column x0 of a black W×H grid
+// and standardises it: (grey/255 − mean)/sd over the whole grid, black
+// included, as models/train does for a model whose metadata says
+// myoseg.norm = image. A flat grid (sd under 1e-3) is only centred.
+func standardise(small []float32, w, h, x0, W, H int) []float32 {
+	var s, s2 float64
+	for _, v := range small {
+		f := float64(v) / 255
+		s += f
+		s2 += f * f
+	}
+	n := float64(W * H)
+	mean := s / n
+	sd := math.Sqrt(math.Max(0, s2/n-mean*mean))
+	if sd < 1e-3 {
+		sd = 1
+	}
+	data := make([]float32, W*H)
+	bg := float32(-mean / sd)
+	for i := range data {
+		data[i] = bg
+	}
+	inv, off := float32(1/(255*sd)), float32(mean/sd)
+	for y := 0; y < h; y++ {
+		row := data[y*W+x0:][:w]
+		for x := range row {
+			row[x] = small[y*w+x]*inv - off
+		}
+	}
+	return data
 }
 
 // weights lists, for each output index, the input indices and fractions of

@@ -22,7 +22,10 @@ type Info struct {
 	Resize    string // "area"
 	InputH    int
 	InputW    int
-	Mean, Std float32 // input = (grey/255 − Mean) / Std
+	Mean, Std float32 // input = (grey/255 − Mean) / Std, unless PerImage
+	// PerImage: the input is standardised per image instead, with the
+	// mean and SD of grey/255 over the whole input grid (KeyNorm "image").
+	PerImage  bool
 	Threshold float32
 	Opset     int64
 	SHA256    string
@@ -50,6 +53,7 @@ const (
 	KeyResize    = "myoseg.resize"
 	KeyMean      = "myoseg.norm_mean"
 	KeyStd       = "myoseg.norm_std"
+	KeyNorm      = "myoseg.norm" // "fixed" (default) or "image"
 	KeyThreshold = "myoseg.threshold"
 	KeyTrainedOn = "myoseg.trained_on"
 	KeyWarning   = "myoseg.warning"
@@ -139,6 +143,13 @@ func readInfo(mp *onnxpb.Model) (Info, error) {
 	}
 	in.InputH, in.InputW = int(h), int(w)
 	in.Mean, in.Std, in.Threshold = float32(mean), float32(std), float32(thr)
+	switch md[KeyNorm] {
+	case "", "fixed":
+	case "image":
+		in.PerImage = true
+	default:
+		return in, fmt.Errorf("metadata %q = %q: want \"fixed\" or \"image\"", KeyNorm, md[KeyNorm])
+	}
 	in.Resize = md[KeyResize]
 	if in.Resize == "" {
 		in.Resize = "area"

@@ -30,6 +30,33 @@ func TestParseTinyNet(t *testing.T) {
 	}
 }
 
+// setMeta adds or changes a metadata key of a test model.
+func setMeta(m *onnxtest.Model, k, v string) {
+	if _, ok := m.Metadata[k]; !ok {
+		m.MetadataKey = append(m.MetadataKey, k)
+	}
+	m.Metadata[k] = v
+}
+
+func TestParseNorm(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  bool
+	}{{"", false}, {"fixed", false}, {"image", true}} {
+		m := tiny()
+		if tc.value != "" {
+			setMeta(&m, KeyNorm, tc.value)
+		}
+		got, err := Parse("tiny.onnx", m.Bytes())
+		if err != nil {
+			t.Fatalf("norm %q: %v", tc.value, err)
+		}
+		if got.Info.PerImage != tc.want {
+			t.Errorf("norm %q: PerImage %v, want %v", tc.value, got.Info.PerImage, tc.want)
+		}
+	}
+}
+
 func TestParseRefuses(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -42,6 +69,7 @@ func TestParseRefuses(t *testing.T) {
 		{name: "text", raw: []byte("hello, this is not a model"), want: "not an ONNX model"},
 		{name: "opset 13", mutate: func(m *onnxtest.Model) { m.Opset = 13 }, want: "opset 13"},
 		{name: "no metadata", mutate: func(m *onnxtest.Model) { m.MetadataKey = nil }, want: "metadata_props lacks"},
+		{name: "bad norm", mutate: func(m *onnxtest.Model) { setMeta(m, KeyNorm, "per-batch") }, want: `want "fixed" or "image"`},
 		{name: "bad std", mutate: func(m *onnxtest.Model) { m.Metadata["myoseg.norm_std"] = "0" }, want: "must be positive"},
 		{name: "wrong input shape", mutate: func(m *onnxtest.Model) { m.InputDims = []int64{1, 3, 32, 48} }, want: "has shape [1 3 32 48]"},
 		{name: "metadata disagrees", mutate: func(m *onnxtest.Model) { m.Metadata["myoseg.input_height"] = "64" }, want: "the metadata says [1 1 64 48]"},

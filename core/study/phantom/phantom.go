@@ -1,8 +1,18 @@
-// Package phantom synthesises transverse B-mode muscle ultrasound images of
-// biceps brachii (BB), gastrocnemius medialis (GM) and tibialis anterior (TA)
+// Package phantom synthesises transverse B-mode muscle ultrasound images
 // with their exact muscle masks, in the seed dataset's layout (Marzola et al.
 // 2021): 480×512 8-bit grey images, 0/255 masks, subject characteristics and
 // a ground-truth table measured on the written pixels.
+//
+// Version 1 draws biceps brachii (BB), gastrocnemius medialis (GM) and
+// tibialis anterior (TA) as an elliptic muscle in uniform speckle. Version 2
+// builds each scene from anatomy (skin, subcutaneous fat with septa, deep
+// fascia, the target inside its epimysium with perimysial septa, the
+// neighbouring muscles sharing its fascia, aponeuroses, bone with its
+// shadow) for BB, GM, TA, rectus femoris (RF) and vastus lateralis (VL),
+// and images it with a physical model (scatterers, PSF, envelope, depth
+// gain, log compression) and a randomised scanner (linear, curvilinear or
+// panoramic field; dynamic range, gain, grey map, speckle size, smoothing,
+// noise, burned-in annotations).
 //
 // Image i of a dataset depends only on (Config.Seed,
 // Config.PathologicalFraction, i): any subset can be regenerated alone and
@@ -22,9 +32,23 @@ const (
 	Width  = 512
 )
 
-// muscleOrder is the muscles in folder order; subject j scans muscleOrder[j%3].
-// A constant-sized array copied by value: callers cannot change it.
+// muscleOrder is the version 1 muscles in folder order; subject j scans
+// muscleOrder[j%3]. A constant-sized array copied by value: callers cannot
+// change it.
 var muscleOrder = [3]string{"BB", "GM", "TA"}
+
+// Scene versions. Version 1 draws the original scenes (BB, GM, TA: an
+// elliptic muscle in uniform speckle); version 2 builds each scene from
+// anatomy for five muscles and images it with a randomised scanner (anatomy.go,
+// scanner.go).
+const (
+	V1 = 1
+	V2 = 2
+)
+
+// musclesV2 adds rectus femoris and vastus lateralis (single-frame and
+// panoramic) to the seed's three muscles.
+var musclesV2 = [5]string{"BB", "GM", "TA", "RF", "VL"}
 
 // Config chooses a dataset.
 type Config struct {
@@ -33,6 +57,18 @@ type Config struct {
 	// PathologicalFraction is the share of subjects in the Pathological
 	// group, 0..1, used as given (0 means none); the command's default is 0.5.
 	PathologicalFraction float64
+	// Version selects the scenes: 0 or V1 the original ones, V2 the
+	// anatomical scenes with a randomised scanner.
+	Version int
+}
+
+// Muscles returns the muscle folder names of the config's version, in
+// folder order.
+func (c Config) Muscles() []string {
+	if c.Version == V2 {
+		return musclesV2[:]
+	}
+	return muscleOrder[:]
 }
 
 func (c Config) validate() error {
@@ -41,6 +77,9 @@ func (c Config) validate() error {
 	}
 	if !(c.PathologicalFraction >= 0 && c.PathologicalFraction <= 1) {
 		return fmt.Errorf("phantom: pathological fraction %v is outside 0..1", c.PathologicalFraction)
+	}
+	if c.Version != 0 && c.Version != V1 && c.Version != V2 {
+		return fmt.Errorf("phantom: version %d is not 1 or 2", c.Version)
 	}
 	return nil
 }
@@ -139,15 +178,15 @@ type subjectSpec struct {
 	z            float64 // subject's disease level in SD units (0 for healthy)
 }
 
-// makeSubject draws subject j. Muscles rotate BB, GM, TA; within each
-// muscle the groups follow a deterministic low-discrepancy pattern so the
-// pathological share is exact at any size.
-func makeSubject(seed uint64, j int, pathFrac float64) subjectSpec {
+// makeSubject draws subject j. Muscles rotate through muscles (BB, GM, TA
+// for version 1); within each muscle the groups follow a deterministic
+// low-discrepancy pattern so the pathological share is exact at any size.
+func makeSubject(seed uint64, j int, pathFrac float64, muscles []string) subjectSpec {
 	r := newRand(seed, streamSubject, j)
 	_ = r.IntN(3) // image count, drawn first by subjectImages
-	m := j / 3
+	m := j / len(muscles)
 	path := math.Floor(float64(m+1)*pathFrac) > math.Floor(float64(m)*pathFrac)
-	s := subjectSpec{muscle: muscleOrder[j%3], pathological: path, heckmatt: 1}
+	s := subjectSpec{muscle: muscles[j%len(muscles)], pathological: path, heckmatt: 1}
 	s.ID = fmt.Sprintf("S%05d", j+1)
 	if r.IntN(2) == 0 {
 		s.Sex = "M"
@@ -194,5 +233,13 @@ func Generate(cfg Config, i int) (Sample, error) {
 		return Sample{}, fmt.Errorf("phantom: image index %d is negative", i)
 	}
 	p := plan(cfg.Seed, i+1)
-	return render(cfg, i, p[i], newScratch()), nil
+	return renderAny(cfg, i, p[i], newScratch()), nil
+}
+
+// renderAny renders with the config's scene version.
+func renderAny(cfg Config, i int, sl slot, sc *scratch) Sample {
+	if cfg.Version == V2 {
+		return render2(cfg, i, sl, sc)
+	}
+	return render(cfg, i, sl, sc)
 }

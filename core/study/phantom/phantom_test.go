@@ -54,20 +54,26 @@ func gen(t testing.TB, cfg Config, i int) Sample {
 }
 
 func TestDeterministic(t *testing.T) {
-	base := Config{Seed: 7, PathologicalFraction: 0.5}
+	for _, v := range []int{V1, V2} {
+		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) { testDeterministic(t, v) })
+	}
+}
+
+func testDeterministic(t *testing.T, version int) {
+	base := Config{Seed: 7, PathologicalFraction: 0.5, Version: version}
 	for _, i := range []int{0, 1, 5, 13} {
 		a, b := gen(t, base, i), gen(t, base, i)
 		if !bytes.Equal(a.Image.Pix, b.Image.Pix) || !bytes.Equal(a.Mask.Pix, b.Mask.Pix) {
 			t.Errorf("image %d: same seed gave different pixels", i)
 		}
-		c := gen(t, Config{Seed: 8, PathologicalFraction: 0.5}, i)
+		c := gen(t, Config{Seed: 8, PathologicalFraction: 0.5, Version: version}, i)
 		if bytes.Equal(a.Image.Pix, c.Image.Pix) {
 			t.Errorf("image %d: seeds 7 and 8 gave identical images", i)
 		}
 	}
 	// Generation inside a dataset (reused scratch, any order) equals Generate.
 	fsys := newMemFS()
-	if err := WriteDataset(context.Background(), fsys, "d", Config{Seed: 7, N: 8, PathologicalFraction: 0.5}, nil); err != nil {
+	if err := WriteDataset(context.Background(), fsys, "d", Config{Seed: 7, N: 8, PathologicalFraction: 0.5, Version: version}, nil); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 8; i++ {
@@ -86,11 +92,18 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
-// TestMaskGeometry: the mask is the contour's pixel centres, so its area
-// matches the contour's area clipped to the image.
+// TestMaskGeometry: the mask is the contour's pixel centres (version 2:
+// those inside the imaged field), so its area matches the contour's area
+// clipped to the image (version 2: at most that, every pixel inside it).
 func TestMaskGeometry(t *testing.T) {
-	cfg := Config{Seed: 3, PathologicalFraction: 0.5}
-	for i := 0; i < 12; i++ {
+	for _, v := range []int{V1, V2} {
+		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) { testMaskGeometry(t, v) })
+	}
+}
+
+func testMaskGeometry(t *testing.T, version int) {
+	cfg := Config{Seed: 3, PathologicalFraction: 0.5, Version: version}
+	for i := 0; i < 15; i++ {
 		s := gen(t, cfg, i)
 		t.Run(fmt.Sprintf("%d-%s", i, s.Muscle), func(t *testing.T) {
 			if s.Image.Rect != image.Rect(0, 0, Width, Height) || s.Mask.Rect != s.Image.Rect {
@@ -106,16 +119,31 @@ func TestMaskGeometry(t *testing.T) {
 					t.Fatalf("mask value %d, want 0 or 255", v)
 				}
 			}
-			if n != s.CSAPx || n < 3000 {
+			minPx, top := 3000, 10
+			if version == V2 {
+				minPx, top = 1500, 6
+			}
+			if n != s.CSAPx || n < minPx {
 				t.Fatalf("mask has %d pixels, CSAPx %d", n, s.CSAPx)
 			}
 			clipped := clipPolygon(s.Contour, 0, 0, Width, Height)
 			area := polygonArea(clipped)
-			if rel := math.Abs(float64(n)-area) / area; rel > 0.02 {
+			if version == V2 {
+				inside := make([]uint8, Width*Height)
+				fillPolygon(s.Contour, inside, Width, Height)
+				for k, m := range s.Mask.Pix {
+					if m != 0 && inside[k] == 0 {
+						t.Fatalf("mask pixel (%d,%d) outside the contour", k%Width, k/Width)
+					}
+				}
+				if float64(n) > 1.02*area {
+					t.Errorf("mask %d px vs contour area %.0f px²", n, area)
+				}
+			} else if rel := math.Abs(float64(n)-area) / area; rel > 0.02 {
 				t.Errorf("mask %d px vs contour area %.0f px²: %.1f%% apart", n, area, 100*rel)
 			}
 			// The muscle sits under skin and fat, not at the top rows.
-			for y := 0; y < 10; y++ {
+			for y := 0; y < top; y++ {
 				for x := 0; x < Width; x++ {
 					if s.Mask.Pix[y*Width+x] != 0 {
 						t.Fatalf("mask reaches row %d", y)
@@ -162,8 +190,14 @@ func TestDistanceTo(t *testing.T) {
 // TestTruth: the recorded EI is the written pixels' mean under the mask,
 // close to the target drawn from the reference model.
 func TestTruth(t *testing.T) {
-	cfg := Config{Seed: 11, PathologicalFraction: 0.5}
-	for i := 0; i < 12; i++ {
+	for _, v := range []int{V1, V2} {
+		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) { testTruth(t, v) })
+	}
+}
+
+func testTruth(t *testing.T, version int) {
+	cfg := Config{Seed: 11, PathologicalFraction: 0.5, Version: version}
+	for i := 0; i < 15; i++ {
 		s := gen(t, cfg, i)
 		var sum, sum2 float64
 		var n int
@@ -179,6 +213,15 @@ func TestTruth(t *testing.T) {
 		sd := math.Sqrt(sum2/float64(n) - mean*mean)
 		if math.Abs(mean-s.EIMean) > 1e-9 || math.Abs(sd-s.EISD) > 1e-6 || n != s.CSAPx {
 			t.Errorf("image %d: truth (%.4f, %.4f, %d), pixels give (%.4f, %.4f, %d)", i, s.EIMean, s.EISD, s.CSAPx, mean, sd, n)
+		}
+		if s.Muscle == "RF" || s.Muscle == "VL" {
+			if s.Expected != 0 || s.ExpectedSD != 0 {
+				t.Errorf("image %d (%s): expected EI %v ± %v, want none (no reference)", i, s.Muscle, s.Expected, s.ExpectedSD)
+			}
+			continue
+		}
+		if version == V2 && s.Expected == 0 {
+			continue // scanned with a drawn scanner, not the reference one
 		}
 		z := (s.EIMean - s.Expected) / s.ExpectedSD
 		if s.Pathological && (z < 1.9 || z > 7) || !s.Pathological && math.Abs(z) > 2.1 {
@@ -210,11 +253,20 @@ func TestExpectedEI(t *testing.T) {
 }
 
 func TestPathologicalBrighter(t *testing.T) {
-	cfg := Config{Seed: 5, PathologicalFraction: 0.5}
+	for _, v := range []int{V1, V2} {
+		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) { testPathologicalBrighter(t, v) })
+	}
+}
+
+func testPathologicalBrighter(t *testing.T, version int) {
+	cfg := Config{Seed: 5, PathologicalFraction: 0.5, Version: version}
 	sum := map[string][2]float64{}
 	cnt := map[string][2]int{}
-	for i := 0; i < 36; i++ {
+	for i := 0; i < 12*len(cfg.Muscles())+8*(version-1)*len(cfg.Muscles()); i++ {
 		s := gen(t, cfg, i)
+		if s.Expected == 0 {
+			continue // not on the reference scanner: no EI target
+		}
 		g := 0
 		if s.Pathological {
 			g = 1
@@ -224,7 +276,7 @@ func TestPathologicalBrighter(t *testing.T) {
 		c[g]++
 		sum[s.Muscle], cnt[s.Muscle] = a, c
 	}
-	for _, m := range Muscles() {
+	for _, m := range Muscles() { // the muscles with a reference EI
 		c := cnt[m]
 		if c[0] == 0 || c[1] == 0 {
 			t.Fatalf("%s: %d healthy, %d pathological images", m, c[0], c[1])
@@ -253,13 +305,20 @@ func readCSV(t *testing.T, fsys *memFS, name string) [][]string {
 }
 
 func TestWriteDatasetLayout(t *testing.T) {
+	for _, v := range []int{V1, V2} {
+		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) { testWriteDatasetLayout(t, v) })
+	}
+}
+
+func testWriteDatasetLayout(t *testing.T, version int) {
 	const n = 40
 	fsys := newMemFS()
-	if err := WriteDataset(context.Background(), fsys, "out", Config{Seed: 2, N: n, PathologicalFraction: 0.5}, nil); err != nil {
+	cfg := Config{Seed: 2, N: n, PathologicalFraction: 0.5, Version: version}
+	if err := WriteDataset(context.Background(), fsys, "out", cfg, nil); err != nil {
 		t.Fatal(err)
 	}
 	images := 0
-	for _, m := range Muscles() {
+	for _, m := range cfg.Muscles() {
 		for _, g := range Groups() {
 			dir := path.Join("out", m, g)
 			ch := readCSV(t, fsys, path.Join(dir, "characteristics.csv"))
@@ -327,8 +386,8 @@ func TestWriteDatasetLayout(t *testing.T) {
 	if images != n {
 		t.Errorf("%d images in truth tables, want %d", images, n)
 	}
-	if got := len(fsys.files); got != 2*n+12 {
-		t.Errorf("%d files written, want %d", got, 2*n+12)
+	if got, want := len(fsys.files), 2*n+4*len(cfg.Muscles()); got != want {
+		t.Errorf("%d files written, want %d", got, want)
 	}
 }
 
@@ -353,7 +412,7 @@ func TestBalance(t *testing.T) {
 		got := 0
 		per := map[string]int{}
 		for j := 0; j < 60; j++ {
-			s := makeSubject(1, j, tc.frac)
+			s := makeSubject(1, j, tc.frac, muscleOrder[:])
 			per[s.muscle]++
 			if s.pathological {
 				got++
@@ -366,7 +425,7 @@ func TestBalance(t *testing.T) {
 }
 
 func TestBadConfig(t *testing.T) {
-	for _, cfg := range []Config{{N: -1}, {PathologicalFraction: 1.5}, {PathologicalFraction: math.NaN()}} {
+	for _, cfg := range []Config{{N: -1}, {PathologicalFraction: 1.5}, {PathologicalFraction: math.NaN()}, {Version: 3}} {
 		if _, err := Generate(cfg, 0); err == nil && cfg.N >= 0 {
 			t.Errorf("Generate(%+v): no error", cfg)
 		}
@@ -380,13 +439,17 @@ func TestBadConfig(t *testing.T) {
 }
 
 func BenchmarkGenerate(b *testing.B) {
-	cfg := Config{Seed: 1, PathologicalFraction: 0.5}
-	slots := plan(cfg.Seed, 64)
-	sc := newScratch()
-	i := 0
-	for b.Loop() {
-		render(cfg, i%64, slots[i%64], sc)
-		i++
+	for _, v := range []int{V1, V2} {
+		b.Run(fmt.Sprintf("v%d", v), func(b *testing.B) {
+			cfg := Config{Seed: 1, PathologicalFraction: 0.5, Version: v}
+			slots := plan(cfg.Seed, 64)
+			sc := newScratch()
+			i := 0
+			for b.Loop() {
+				renderAny(cfg, i%64, slots[i%64], sc)
+				i++
+			}
+		})
 	}
 }
 

@@ -28,6 +28,9 @@ type scratch struct {
 	dist           []float32
 	top, bot       []int
 	maskIdx        []int32
+	// Version 2: the field (1 inside) and the display's amplitudes.
+	band   []uint8
+	de, dc []float32
 }
 
 func newScratch() *scratch {
@@ -38,6 +41,7 @@ func newScratch() *scratch {
 		re: make([]float32, n), im: make([]float32, n), tmp: make([]float32, n), g: make([]float32, n),
 		dist: make([]float32, n),
 		top:  make([]int, Width), bot: make([]int, Width),
+		band: make([]uint8, n), de: make([]float32, n), dc: make([]float32, n),
 	}
 }
 
@@ -109,7 +113,7 @@ func bounds(poly []Point) (minX, minY, maxX, maxY float64, topX float64) {
 
 func render(cfg Config, i int, sl slot, sc *scratch) Sample {
 	sc.reset()
-	spec := makeSubject(cfg.Seed, sl.subject, cfg.PathologicalFraction)
+	spec := makeSubject(cfg.Seed, sl.subject, cfg.PathologicalFraction, muscleOrder[:])
 	r := newRand(cfg.Seed, streamImage, i)
 	expMean, expSD := expectedEI(spec.muscle, spec.Subject)
 	z := spec.z + 0.25*r.NormFloat64()

@@ -23,7 +23,8 @@ type FS interface {
 // Groups returns the group folder names, in folder order.
 func Groups() [2]string { return [2]string{"Healthy", "Pathological"} }
 
-// Muscles returns the muscle folder names, in folder order.
+// Muscles returns the version 1 muscle folder names, in folder order
+// (Config.Muscles gives any version's).
 func Muscles() [3]string { return muscleOrder }
 
 // truthHeader and characteristicsHeader are the CSV headers written.
@@ -34,14 +35,15 @@ const (
 
 // WriteDataset renders cfg.N images with runtime.GOMAXPROCS workers and
 // writes them under dir in the seed layout:
-// dir/{BB,GM,TA}/{Healthy,Pathological}/{Images,Masks}/<ID>_<k>.png, plus
+// dir/<muscle>/{Healthy,Pathological}/{Images,Masks}/<ID>_<k>.png (muscles
+// cfg.Muscles()), plus
 // characteristics.csv and truth.csv per group. progress, if not nil, is
 // called after each image with the number done (from one goroutine at a time).
 func WriteDataset(ctx context.Context, fsys FS, dir string, cfg Config, progress func(done int)) error {
 	if err := cfg.validate(); err != nil {
 		return err
 	}
-	for _, m := range Muscles() {
+	for _, m := range cfg.Muscles() {
 		for _, g := range Groups() {
 			for _, sub := range []string{"Images", "Masks"} {
 				d := path.Join(dir, m, g, sub)
@@ -69,7 +71,7 @@ func WriteDataset(ctx context.Context, fsys FS, dir string, cfg Config, progress
 			sc := newScratch()
 			var buf bytes.Buffer
 			for i := range jobs {
-				s := render(cfg, i, slots[i], sc)
+				s := renderAny(cfg, i, slots[i], sc)
 				row, err := writeSample(fsys, dir, s, &buf)
 				select {
 				case results <- result{row, err}:
@@ -111,7 +113,7 @@ func WriteDataset(ctx context.Context, fsys FS, dir string, cfg Config, progress
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("phantom: write %s: %w", dir, err)
 	}
-	return writeTables(fsys, dir, rows)
+	return writeTables(fsys, dir, cfg.Muscles(), rows)
 }
 
 // truthRow is what the tables need from one written sample.
@@ -152,9 +154,9 @@ func writeSample(fsys FS, dir string, s Sample, buf *bytes.Buffer) (truthRow, er
 // writeTables writes characteristics.csv (one row per subject with at
 // least one image) and truth.csv (one row per image) in every group folder,
 // rows in image order.
-func writeTables(fsys FS, dir string, rows []truthRow) error {
+func writeTables(fsys FS, dir string, muscles []string, rows []truthRow) error {
 	sort.Slice(rows, func(a, b int) bool { return rows[a].index < rows[b].index })
-	for _, m := range Muscles() {
+	for _, m := range muscles {
 		for gi, g := range Groups() {
 			var ch, tr strings.Builder
 			ch.WriteString(characteristicsHeader + "\n")
