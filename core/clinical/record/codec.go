@@ -14,11 +14,16 @@ import (
 )
 
 // WriteCSV writes the header (Columns) and one row per record: the results
-// CSV of segment --csv, batch and the browser's export.
+// CSV of segment --csv, batch and the browser's export. patient_verdict is
+// the patient-level reading (zscore.ReadPatients) of all the records with
+// the same patient_id in recs; empty where there is none (fewer than two
+// muscles with a z-score).
 func WriteCSV(w io.Writer, recs []Record) error {
+	verdicts := Verdicts(recs)
 	cw := csv.NewWriter(w)
 	cw.Write(Columns())
 	for _, r := range recs {
+		r.PatientVerdict = verdicts[r.PatientID]
 		cw.Write(r.Row())
 	}
 	cw.Flush()
@@ -117,4 +122,26 @@ func Scores(patientID string, recs []Record) zscore.PatientScores {
 		ps.Scores = append(ps.Scores, zscore.MuscleZ{Muscle: r.Muscle, Z: *r.Z})
 	}
 	return ps
+}
+
+// Verdicts is the patient-level verdict per patient ID of recs (records
+// without an ID form one patient, as the command line's single patient).
+func Verdicts(recs []Record) map[string]string {
+	var ids []string
+	by := map[string][]Record{}
+	for _, r := range recs {
+		if _, ok := by[r.PatientID]; !ok {
+			ids = append(ids, r.PatientID)
+		}
+		by[r.PatientID] = append(by[r.PatientID], r)
+	}
+	var ps []zscore.PatientScores
+	for _, id := range ids {
+		ps = append(ps, Scores(id, by[id]))
+	}
+	out := map[string]string{}
+	for _, pr := range zscore.ReadPatients(ps) {
+		out[pr.PatientID] = pr.Verdict
+	}
+	return out
 }

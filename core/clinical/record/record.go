@@ -4,7 +4,14 @@
 // the end, never reorder.
 package record
 
-import "strconv"
+import (
+	"strconv"
+
+	"myoseg/core/clinical/zscore"
+)
+
+// CaveatCode stands for zscore.Caveat in the CSV's z_note column.
+const CaveatCode = "scanner-caveat"
 
 // Record is one image's result. Optional numbers are pointers: nil means
 // "not available" (uncalibrated, no patient data), never zero.
@@ -49,6 +56,13 @@ type Record struct {
 
 	Corrected bool   `json:"corrected"`
 	Warning   string `json:"warning,omitempty"` // the model's warning (e.g. trained on phantoms only)
+
+	// The exam: who and when (the page's exam form, the CLI's --patient-id
+	// and --exam-date), and the patient-level reading of all the patient's
+	// records in the same file, filled in by WriteCSV.
+	PatientID      string `json:"patient_id,omitempty"`
+	ExamDate       string `json:"exam_date,omitempty"` // YYYY-MM-DD
+	PatientVerdict string `json:"patient_verdict,omitempty"`
 }
 
 // column is one CSV column: its name, how a record's field is written and
@@ -160,9 +174,25 @@ var columns = []column{
 	optional("ei_pred_sd", 3, func(r *Record) **float64 { return &r.EIPredSD }),
 	optional("z", 3, func(r *Record) **float64 { return &r.Z }),
 	optionalBool("abnormal", func(r *Record) **bool { return &r.Abnormal }),
-	text("z_note", func(r *Record) *string { return &r.ZNote }),
+	// z_note holds CaveatCode instead of the scanner caveat's long text,
+	// which would otherwise repeat in every row (README, "Results CSV").
+	column{"z_note", -1, func(r *Record) string {
+		if r.ZNote == zscore.Caveat {
+			return CaveatCode
+		}
+		return r.ZNote
+	}, func(r *Record, v string) error {
+		if v == CaveatCode {
+			v = zscore.Caveat
+		}
+		r.ZNote = v
+		return nil
+	}},
 	boolean("corrected", func(r *Record) *bool { return &r.Corrected }),
 	text("warning", func(r *Record) *string { return &r.Warning }),
+	text("patient_id", func(r *Record) *string { return &r.PatientID }),
+	text("exam_date", func(r *Record) *string { return &r.ExamDate }),
+	text("patient_verdict", func(r *Record) *string { return &r.PatientVerdict }),
 }
 
 // Columns is the CSV header, in order.

@@ -3,6 +3,7 @@ package record
 import (
 	"bytes"
 	"encoding/json"
+	"myoseg/core/clinical/zscore"
 	"reflect"
 	"strings"
 	"testing"
@@ -37,7 +38,8 @@ func TestRowMatchesColumns(t *testing.T) {
 func TestJSONKeysAreColumns(t *testing.T) {
 	one, b := 1.0, true
 	r := Record{CmPerPxX: &one, CmPerPxY: &one, CSACm2: &one, PerimeterCm: &one, AgeYears: &one, HeightCm: &one,
-		WeightKg: &one, EIExpected: &one, EIPredSD: &one, Z: &one, Abnormal: &b, Muscle: "x", Side: "x", Sex: "x", ZNote: "x", Warning: "x"}
+		WeightKg: &one, EIExpected: &one, EIPredSD: &one, Z: &one, Abnormal: &b, Muscle: "x", Side: "x", Sex: "x", ZNote: "x", Warning: "x",
+		PatientID: "x", ExamDate: "x", PatientVerdict: "x"}
 	raw, _ := json.Marshal(r)
 	var keys map[string]any
 	if err := json.Unmarshal(raw, &keys); err != nil {
@@ -113,5 +115,39 @@ func TestScores(t *testing.T) {
 	ps := Scores("P1", []Record{{Muscle: "biceps_brachii", Z: &z1, AgeYears: &age}, {Muscle: "", Z: &z2}, {Muscle: "tibialis_anterior"}, {Muscle: "tibialis_anterior", Z: &z2}})
 	if ps.PatientID != "P1" || ps.AgeYears != 70 || len(ps.Scores) != 2 || ps.Scores[1].Z != 2.5 {
 		t.Errorf("%+v", ps)
+	}
+}
+
+// The verdict column reads each patient's records together; the caveat is a
+// code in the CSV and its text again when read back.
+func TestCSVVerdictAndCaveat(t *testing.T) {
+	z := func(v float64) *float64 { return &v }
+	age := 40.0
+	recs := []Record{
+		{File: "a1", PatientID: "A", Muscle: "TA", Z: z(2.6), AgeYears: &age, ZNote: zscore.Caveat},
+		{File: "a2", PatientID: "A", Muscle: "BB", Z: z(2.7), AgeYears: &age, ZNote: zscore.Caveat},
+		{File: "b1", PatientID: "B", Muscle: "TA", Z: z(0.1), AgeYears: &age},
+		{File: "b2", PatientID: "B", Muscle: "BB", Z: z(0.2), AgeYears: &age, ExamDate: "2026-03-01"},
+		{File: "c1", PatientID: "C", Muscle: "TA", Z: z(3.9), AgeYears: &age}, // one muscle: no reading
+	}
+	data := EncodeCSV(recs)
+	if bytes.Count(data, []byte(zscore.Caveat)) != 0 || bytes.Count(data, []byte(CaveatCode)) != 2 {
+		t.Errorf("caveat text in the CSV, or code not twice:\n%s", data)
+	}
+	back, err := ReadCSV(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"a1": zscore.VerdictLikely, "a2": zscore.VerdictLikely, "b1": zscore.VerdictNormal, "b2": zscore.VerdictNormal, "c1": ""}
+	for _, r := range back {
+		if r.PatientVerdict != want[r.File] {
+			t.Errorf("%s: verdict %q, want %q", r.File, r.PatientVerdict, want[r.File])
+		}
+	}
+	if back[0].ZNote != zscore.Caveat || back[3].ExamDate != "2026-03-01" || back[2].PatientID != "B" {
+		t.Errorf("read back: %+v", back)
+	}
+	if recs[0].PatientVerdict != "" {
+		t.Error("WriteCSV changed the caller's records")
 	}
 }

@@ -36,6 +36,10 @@ type PatientReading struct {
 	Verdict   string `json:"verdict"`
 	Rule      string `json:"rule"`
 	Muscles   int    `json:"muscles"`
+	// Fired names every rule that fired (Reading.Fired), Explanation says
+	// the reading in plain words (Reading.Explain).
+	Fired       []string `json:"fired,omitempty"`
+	Explanation string   `json:"explanation"`
 }
 
 // String is the reading as one line, as the command line prints it:
@@ -74,7 +78,43 @@ func ReadPatients(ps []PatientScores) []PatientReading {
 		}
 		sort.Slice(scores, func(i, j int) bool { return scores[i].Muscle < scores[j].Muscle })
 		r := Read(scores, p.AgeYears)
-		out = append(out, PatientReading{PatientID: p.PatientID, Verdict: r.Verdict, Rule: r.Rule, Muscles: r.Muscles})
+		pr := PatientReading{PatientID: p.PatientID, Verdict: r.Verdict, Rule: r.Rule, Muscles: r.Muscles, Explanation: r.Explain()}
+		for _, f := range r.Fired {
+			pr.Fired = append(pr.Fired, f.Rule.Text)
+		}
+		out = append(out, pr)
 	}
 	return out
+}
+
+// Explain is the reading in plain words: the verdict, every rule that
+// fired and the muscles that made it fire.
+func (r Reading) Explain() string {
+	if r.Muscles == 0 {
+		return "No muscle has a z-score, so there is no patient-level reading."
+	}
+	if len(r.Fired) == 0 {
+		return fmt.Sprintf("Normal: %d muscles read (sides averaged); none is high enough, alone or together, for any rule of the flow chart.", r.Muscles)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s%s (%d muscles read, sides averaged), because %s", strings.ToUpper(r.Verdict[:1]), r.Verdict[1:], r.Muscles, firedWords(r.Fired[0]))
+	if len(r.Fired) > 1 {
+		b.WriteString(". Also true:")
+		for i, f := range r.Fired[1:] {
+			if i > 0 {
+				b.WriteString(";")
+			}
+			b.WriteString(" " + firedWords(f))
+		}
+	}
+	b.WriteString(". The first rule that applies sets the verdict.")
+	return b.String()
+}
+
+func firedWords(f Fired) string {
+	ms := make([]string, len(f.Muscles))
+	for i, s := range f.Muscles {
+		ms[i] = fmt.Sprintf("%s z %.2f", s.Muscle.Label(), s.Z)
+	}
+	return fmt.Sprintf("%s [rule: %s] (%s)", f.Rule.Verdict, f.Rule.Text, strings.Join(ms, ", "))
 }

@@ -1,6 +1,9 @@
 package zscore
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestReadPatients(t *testing.T) {
 	ps := []PatientScores{
@@ -35,5 +38,20 @@ func TestParseSex(t *testing.T) {
 	}
 	if _, err := ParseSex("X"); err == nil {
 		t.Error("ParseSex(X) accepted")
+	}
+}
+
+func TestExplain(t *testing.T) {
+	r := Read([]Score{{Muscle: BicepsBrachii, Z: 2.2}, {Muscle: TibialisAnterior, Z: 0.4}}, 40)
+	want := "Uncertain (2 muscles read, sides averaged), because uncertain [rule: age < 65: at least 1 muscle with z > 2.0] (Biceps brachii z 2.20). The first rule that applies sets the verdict."
+	if got := r.Explain(); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	if got := Read([]Score{{Z: 0.1}, {Z: 0.2}}, 40).Explain(); !strings.HasPrefix(got, "Normal: 2 muscles read") {
+		t.Errorf("normal: %q", got)
+	}
+	ps := ReadPatients([]PatientScores{{PatientID: "P1", AgeYears: 40, Scores: []MuscleZ{{"BB", 2.6}, {"TA", 2.7}, {"GM", 0}}}})
+	if len(ps) != 1 || len(ps[0].Fired) != 3 || ps[0].Fired[0] != "at least 2 muscles with z > 2.5" || !strings.Contains(ps[0].Explanation, "Also true:") {
+		t.Errorf("ReadPatients: %+v", ps)
 	}
 }

@@ -7,6 +7,7 @@ package zscore
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 )
 
@@ -188,8 +189,12 @@ func Compute(m Muscle, p Patient, ei float64) (Score, error) {
 // Reading is the patient-level interpretation of several muscles' z-scores.
 type Reading struct {
 	Verdict string // VerdictNormal, VerdictUncertain or VerdictLikely
-	Rule    string // the rule that fired, in words
+	Rule    string // the first rule that fired (the one that sets the verdict), in words
 	Muscles int    // how many muscles were read
+	// Fired lists every rule that fired, in the flow chart's order: the
+	// first sets the verdict; the others say what else is true (three
+	// flagged muscles may fire both a "likely" and an "uncertain" rule).
+	Fired []Fired
 }
 
 const (
@@ -198,44 +203,66 @@ const (
 	VerdictLikely    = "neuromuscular disease likely"
 )
 
-// Read applies the Radboudumc neurology flow chart (shared/reference/README.md):
-// likely with ≥1 muscle z > 3.5, ≥2 with z > 2.5 or ≥3 with z > 1.5;
-// uncertain (age < 65) with ≥1 z > 2.0, and with fewer than 6 muscles also
-// ≥2 z > 1.5 or ≥3 z > 1.0; uncertain (age ≥ 65, fewer than 6 muscles) with
-// ≥1 z > 2.5; otherwise normal. One score per muscle (average sides first).
+// Rule is one rule of the flow chart: at least Count muscles with z above
+// Z, for patients the condition admits.
+type Rule struct {
+	Verdict string
+	Count   int
+	Z       float64
+	Young   int  // +1: age < 65 only; -1: age ≥ 65 only; 0: any age
+	Few     bool // only with fewer than 6 muscles read
+	Text    string
+}
+
+// Fired is a rule that fired and the muscles that made it fire.
+type Fired struct {
+	Rule    Rule
+	Muscles []Score // the muscles above the rule's z, highest first
+}
+
+// Rules is the Radboudumc neurology flow chart (shared/reference/README.md),
+// in the order it is read.
+func Rules() []Rule {
+	return []Rule{
+		{VerdictLikely, 1, 3.5, 0, false, "at least 1 muscle with z > 3.5"},
+		{VerdictLikely, 2, 2.5, 0, false, "at least 2 muscles with z > 2.5"},
+		{VerdictLikely, 3, 1.5, 0, false, "at least 3 muscles with z > 1.5"},
+		{VerdictUncertain, 1, 2.0, +1, false, "age < 65: at least 1 muscle with z > 2.0"},
+		{VerdictUncertain, 2, 1.5, +1, true, "age < 65, fewer than 6 muscles: at least 2 with z > 1.5"},
+		{VerdictUncertain, 3, 1.0, +1, true, "age < 65, fewer than 6 muscles: at least 3 with z > 1.0"},
+		{VerdictUncertain, 1, 2.5, -1, true, "age ≥ 65, fewer than 6 muscles: at least 1 with z > 2.5"},
+	}
+}
+
+// Read applies the flow chart (Rules): likely with ≥1 muscle z > 3.5, ≥2
+// with z > 2.5 or ≥3 with z > 1.5; uncertain (age < 65) with ≥1 z > 2.0,
+// and with fewer than 6 muscles also ≥2 z > 1.5 or ≥3 z > 1.0; uncertain
+// (age ≥ 65, fewer than 6 muscles) with ≥1 z > 2.5; otherwise normal. One
+// score per muscle (average sides first).
 func Read(scores []Score, ageYears float64) Reading {
 	n := len(scores)
 	if n == 0 {
 		return Reading{Verdict: VerdictNormal, Rule: "no muscles measured"}
 	}
-	above := func(t float64) int {
-		c := 0
+	r := Reading{Verdict: VerdictNormal, Rule: "no rule of the flow chart fired", Muscles: n}
+	for _, rule := range Rules() {
+		if (rule.Young > 0 && ageYears >= 65) || (rule.Young < 0 && ageYears < 65) || (rule.Few && n >= 6) {
+			continue
+		}
+		var above []Score
 		for _, s := range scores {
-			if s.Z > t {
-				c++
+			if s.Z > rule.Z {
+				above = append(above, s)
 			}
 		}
-		return c
-	}
-	switch {
-	case above(3.5) >= 1:
-		return Reading{VerdictLikely, "at least 1 muscle with z > 3.5", n}
-	case above(2.5) >= 2:
-		return Reading{VerdictLikely, "at least 2 muscles with z > 2.5", n}
-	case above(1.5) >= 3:
-		return Reading{VerdictLikely, "at least 3 muscles with z > 1.5", n}
-	}
-	if ageYears < 65 {
-		switch {
-		case above(2.0) >= 1:
-			return Reading{VerdictUncertain, "age < 65: at least 1 muscle with z > 2.0", n}
-		case n < 6 && above(1.5) >= 2:
-			return Reading{VerdictUncertain, "age < 65, fewer than 6 muscles: at least 2 with z > 1.5", n}
-		case n < 6 && above(1.0) >= 3:
-			return Reading{VerdictUncertain, "age < 65, fewer than 6 muscles: at least 3 with z > 1.0", n}
+		if len(above) < rule.Count {
+			continue
 		}
-	} else if n < 6 && above(2.5) >= 1 {
-		return Reading{VerdictUncertain, "age ≥ 65, fewer than 6 muscles: at least 1 with z > 2.5", n}
+		sort.SliceStable(above, func(i, j int) bool { return above[i].Z > above[j].Z })
+		if len(r.Fired) == 0 {
+			r.Verdict, r.Rule = rule.Verdict, rule.Text
+		}
+		r.Fired = append(r.Fired, Fired{Rule: rule, Muscles: above})
 	}
-	return Reading{VerdictNormal, "no rule of the flow chart fired", n}
+	return r
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -150,5 +151,33 @@ func TestRead(t *testing.T) {
 		if got := Read(tc.z, tc.age); got.Verdict != tc.want {
 			t.Errorf("%s: got %q (%s), want %q", tc.name, got.Verdict, got.Rule, tc.want)
 		}
+	}
+}
+
+// Every rule that fired is listed with its muscles, highest z first; the
+// first sets the verdict (the case: three images above 2, verdict
+// "likely" with the "uncertain" rules listed too).
+func TestReadFiredAll(t *testing.T) {
+	s := []Score{{Muscle: BicepsBrachii, Z: 2.2}, {Muscle: TibialisAnterior, Z: 2.7}, {Muscle: RectusFemoris, Z: 2.1}, {Muscle: VastusLateralis, Z: 0.3}}
+	r := Read(s, 40)
+	var got []string
+	for _, f := range r.Fired {
+		got = append(got, f.Rule.Text)
+	}
+	want := []string{"at least 2 muscles with z > 2.5", "at least 3 muscles with z > 1.5", "age < 65: at least 1 muscle with z > 2.0",
+		"age < 65, fewer than 6 muscles: at least 2 with z > 1.5", "age < 65, fewer than 6 muscles: at least 3 with z > 1.0"}
+	if r.Verdict != VerdictLikely || r.Rule != want[1] {
+		t.Errorf("verdict %q by %q, want likely by %q", r.Verdict, r.Rule, want[1])
+	}
+	// "at least 2 with z > 2.5" does not fire (only TA is above 2.5).
+	want = want[1:]
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("fired %q\nwant  %q", got, want)
+	}
+	if m := r.Fired[0].Muscles; len(m) != 3 || m[0].Muscle != TibialisAnterior || m[2].Muscle != RectusFemoris {
+		t.Errorf("muscles of the first rule: %+v, want TA, BB, RF", m)
+	}
+	if r := Read([]Score{{Z: 0.1}, {Z: 1.2}}, 40); r.Verdict != VerdictNormal || len(r.Fired) != 0 || r.Muscles != 2 {
+		t.Errorf("normal: %+v", r)
 	}
 }
