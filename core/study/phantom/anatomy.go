@@ -1,7 +1,6 @@
 package phantom
 
 import (
-	"image"
 	"math"
 	"math/rand/v2"
 )
@@ -199,21 +198,7 @@ func buildAnatomy(r *rand.Rand, spec subjectSpec, g *geometry, sc *scratch) *sce
 
 	// Labels. The epimysium lies outside the mask: the annotators drew the
 	// muscle inside its fascia.
-	x0, x1, y0, y1 := Width, 0, Height, 0
-	for x := 0; x < Width; x++ {
-		if sc.top[x] >= 0 {
-			x0, x1 = min(x0, x), max(x1, x)
-			y0, y1 = min(y0, sc.top[x]), max(y1, sc.bot[x])
-		}
-	}
-	for k := range sc.dist {
-		sc.dist[k] = 1e9
-	}
-	if x0 <= x1 {
-		margin := int(2*fT) + 4
-		win := image.Rect(x0-margin, y0-margin, x1+1+margin, y1+1+margin).Intersect(image.Rect(0, 0, Width, Height))
-		distanceWindow(sc.mask, Width, win, sc.dist)
-	}
+	sc.maskDistance(int(2*fT) + 4)
 	thick := newSmoothField(r, 16, 0.6*fT)
 	rim := float32(fT * uni(r, 0.8, 1.3))
 	for y := 0; y < Height; y++ {

@@ -283,16 +283,7 @@ func boxBlur(v, tmp []float32, w, h, r int) {
 // laterally than axially); envelope; depth attenuation after partial TGC;
 // log compression.
 func speckle(r *rand.Rand, sn *scene, sc *scratch) {
-	const scale = 3.4641016 / 65536 // uniform on 16 bits → unit variance
-	n := Width * Height
-	for k := 0; k < n; k += 2 {
-		v := r.Uint64()
-		e0, e1 := sc.e[k], sc.e[k+1]
-		sc.re[k] = e0*(float32(v&0xffff)-32767.5)*scale + sc.c[k]
-		sc.im[k] = e0 * (float32(v>>16&0xffff) - 32767.5) * scale
-		sc.re[k+1] = e1*(float32(v>>32&0xffff)-32767.5)*scale + sc.c[k+1]
-		sc.im[k+1] = e1 * (float32(v>>48) - 32767.5) * scale
-	}
+	scatter(r, sc.e, sc.c, sc.re, sc.im)
 	kx := gaussKernel(uni(r, 1.6, 2.3))
 	ky := gaussKernel(uni(r, 0.8, 1.1))
 	blurRows(sc.re, sc.tmp, Width, Height, kx)
@@ -324,6 +315,21 @@ func speckle(r *rand.Rand, sn *scene, sc *scratch) {
 		if y+1 < Height {
 			fillUniform(r, sc.tmp[(y+1)*Width:(y+2)*Width])
 		}
+	}
+}
+
+// scatter draws the scatterers' complex echo: zero-mean uniform noise of
+// unit variance (16 bits per draw) scaled by the diffuse amplitude e, plus
+// the coherent amplitude c on the real part.
+func scatter(r *rand.Rand, e, c, re, im []float32) {
+	const scale = 3.4641016 / 65536 // uniform on 16 bits → unit variance
+	for k := 0; k+1 < len(e); k += 2 {
+		v := r.Uint64()
+		e0, e1 := e[k], e[k+1]
+		re[k] = e0*(float32(v&0xffff)-32767.5)*scale + c[k]
+		im[k] = e0 * (float32(v>>16&0xffff) - 32767.5) * scale
+		re[k+1] = e1*(float32(v>>32&0xffff)-32767.5)*scale + c[k+1]
+		im[k+1] = e1 * (float32(v>>48) - 32767.5) * scale
 	}
 }
 

@@ -317,23 +317,7 @@ func buildScene(r *rand.Rand, spec subjectSpec, sc *scratch) *scene {
 	sn.alphaMuscle = uni(r, 0.008, 0.016) + 0.09*sn.sev*uni(r, 0.7, 1.2)
 
 	// Labels.
-	// Only distances up to the fascia's thickness matter: transform the
-	// mask's bounding box plus a margin, and call everything else far.
-	x0, x1, y0, y1 := Width, 0, Height, 0
-	for x := 0; x < Width; x++ {
-		if sc.top[x] >= 0 {
-			x0, x1 = min(x0, x), max(x1, x)
-			y0, y1 = min(y0, sc.top[x]), max(y1, sc.bot[x])
-		}
-	}
-	for k := range sc.dist {
-		sc.dist[k] = 1e9
-	}
-	if x0 <= x1 {
-		const margin = 12
-		win := image.Rect(x0-margin, y0-margin, x1+1+margin, y1+1+margin).Intersect(image.Rect(0, 0, Width, Height))
-		distanceWindow(sc.mask, Width, win, sc.dist)
-	}
+	sc.maskDistance(12)
 	// The epimysium's thickness wanders along the muscle.
 	thick := newSmoothField(r, 12, 1.0)
 	ft := float32(sn.fasciaT) - 0.5
@@ -373,4 +357,24 @@ func buildScene(r *rand.Rand, spec subjectSpec, sc *scratch) *scene {
 		}
 	}
 	return sn
+}
+
+// maskDistance fills sc.dist with each pixel's distance to the mask within
+// the mask's bounding box plus margin, and 1e9 (far) elsewhere: only
+// distances up to the fascia's thickness matter.
+func (sc *scratch) maskDistance(margin int) {
+	x0, x1, y0, y1 := Width, 0, Height, 0
+	for x := 0; x < Width; x++ {
+		if sc.top[x] >= 0 {
+			x0, x1 = min(x0, x), max(x1, x)
+			y0, y1 = min(y0, sc.top[x]), max(y1, sc.bot[x])
+		}
+	}
+	for k := range sc.dist {
+		sc.dist[k] = 1e9
+	}
+	if x0 <= x1 {
+		win := image.Rect(x0-margin, y0-margin, x1+1+margin, y1+1+margin).Intersect(image.Rect(0, 0, Width, Height))
+		distanceWindow(sc.mask, Width, win, sc.dist)
+	}
 }

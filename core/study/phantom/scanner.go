@@ -123,16 +123,8 @@ func scan(r *rand.Rand, g *geometry, sc *scratch) {
 			depth[k] = float32(v / g.ppm)
 		}
 	}
-	const scale = 3.4641016 / 65536 // uniform on 16 bits → unit variance
 	n := Width * Height
-	for k := 0; k < n; k += 2 {
-		v := r.Uint64()
-		e0, e1 := sc.de[k], sc.de[k+1]
-		sc.re[k] = e0*(float32(v&0xffff)-32767.5)*scale + sc.dc[k]
-		sc.im[k] = e0 * (float32(v>>16&0xffff) - 32767.5) * scale
-		sc.re[k+1] = e1*(float32(v>>32&0xffff)-32767.5)*scale + sc.dc[k+1]
-		sc.im[k+1] = e1 * (float32(v>>48) - 32767.5) * scale
-	}
+	scatter(r, sc.de, sc.dc, sc.re, sc.im)
 	// Speckle size: the PSF's lateral and axial widths (probe frequency,
 	// focusing), in display pixels.
 	sx, sy := uni(r, 0.8, 2.2), uni(r, 0.45, 1.1)
