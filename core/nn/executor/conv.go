@@ -143,8 +143,11 @@ func (s *convStep) run(r *Runner) {
 	x, y := r.bufs[s.in], r.bufs[s.out]
 	inSize, outSize := s.ci*s.h*s.w, s.co*s.oh*s.ow
 	for b := 0; b < s.n; b++ {
-		if s.wino != nil && !s.noWino && (s.scalar || SIMD() == "") {
-			s.wino.run(s, x[b*inSize:(b+1)*inSize], y[b*outSize:(b+1)*outSize], r.scratch)
+		// Winograd on the portable path, and with vector kernels where
+		// they cover it (SIMD128); AVX's direct kernels beat it natively.
+		vec := !s.scalar && SIMD() != ""
+		if s.wino != nil && !s.noWino && (!vec || vecWinograd) {
+			s.wino.run(s, x[b*inSize:(b+1)*inSize], y[b*outSize:(b+1)*outSize], r.scratch, vec)
 			continue
 		}
 		p := x[b*inSize : (b+1)*inSize]
@@ -153,7 +156,7 @@ func (s *convStep) run(r *Runner) {
 			s.pad(p, x[b*inSize:(b+1)*inSize])
 		}
 		yb := y[b*outSize : (b+1)*outSize]
-		if !s.scalar && s.sw == 1 && simdRows(s, p, yb) {
+		if vec && s.sw == 1 && simdRows(s, p, yb) {
 			continue
 		}
 		s.rowsScalar(p, yb)
@@ -189,6 +192,16 @@ func (s *convStep) store(out []float32, cob, y, x, n int, acc *[16]float32) {
 		for j := 0; j < n; j++ {
 			o[j] = s.act.one(acc[j*4+i] + b)
 		}
+	}
+}
+
+// tail finishes a row from pixel x with the scalar kernel (after the
+// vector kernels' full blocks).
+func (s *convStep) tail(p, out, w []float32, cob, y, x, rowBase int) {
+	var acc [16]float32
+	for ; x < s.ow; x++ {
+		kern4x1(w, p, s.off, rowBase+x, &acc)
+		s.store(out, cob, y, x, 1, &acc)
 	}
 }
 

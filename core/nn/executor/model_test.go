@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -46,12 +47,14 @@ func maxAbsDiff(a, b []float32) float64 {
 }
 
 // The shipped model must reproduce PyTorch's fixture with the SIMD path
-// (where built) and the portable path alike, run after run.
+// (where built) and the portable path alike, run after run, and the vector
+// kernels must agree with the scalar ones.
 func TestShippedModelParity(t *testing.T) {
 	n := loadShipped(t)
 	in := readF32(t, shipped+".parity-input.f32")
 	want := readF32(t, shipped+".parity-output.f32")
 	const thr = 0.5
+	outs := map[string][]float32{}
 	for _, mode := range modes {
 		if mode == "portable-f2" {
 			n = loadShippedTile(t, 2)
@@ -77,20 +80,27 @@ func TestShippedModelParity(t *testing.T) {
 				t.Errorf("%s run %d: max abs diff %g, %d threshold flips", mode, run, d, flips)
 			}
 			t.Logf("%s run %d: max abs diff %g", mode, run, d)
+			outs[mode] = append(outs[mode][:0], got...)
+		}
+	}
+	for _, mode := range []string{"simd", "simd-direct"} {
+		if d := maxAbsDiff(outs[mode], outs["portable"]); d > 1e-4 {
+			t.Errorf("%s (%s) vs portable: max abs diff %g", mode, SIMD(), d)
 		}
 	}
 	setMode(n, "simd")
 }
 
-// modes: the SIMD kernels (where built; else the portable path), the
-// portable path (Winograd where it applies), the portable direct kernel.
-var modes = []string{"simd", "portable", "portable-f2", "portable-direct"}
+// modes: the SIMD kernels (where built; else the portable path), the SIMD
+// direct kernels only (no Winograd), the portable path (Winograd where it
+// applies), with F(2×2) tiles, and the portable direct kernel.
+var modes = []string{"simd", "simd-direct", "portable", "portable-f2", "portable-direct"}
 
 func setMode(n *Net, mode string) {
 	for _, s := range n.steps {
 		if c, ok := s.(*convStep); ok {
-			c.scalar = mode != "simd"
-			c.noWino = mode == "portable-direct"
+			c.scalar = !strings.HasPrefix(mode, "simd")
+			c.noWino = strings.HasSuffix(mode, "-direct")
 		}
 	}
 }
@@ -99,7 +109,7 @@ func BenchmarkShippedModel(b *testing.B) {
 	n := loadShipped(b)
 	in := readF32(b, shipped+".parity-input.f32")
 	for _, mode := range modes {
-		if mode == "simd" && SIMD() == "" {
+		if strings.HasPrefix(mode, "simd") && SIMD() == "" {
 			continue
 		}
 		if mode == "portable-f2" {

@@ -101,6 +101,8 @@ func TestConv(t *testing.T) {
 		{"3x3 no pad, odd sizes", 6, 9, 15, 5, 3, 3, 1, 1, 1, 1, 0, true, "Relu", relu},
 		{"3x3 pad 1, 1 row", 8, 1, 17, 4, 3, 3, 1, 1, 1, 1, 1, false, "", id},
 		{"3x3 pad 2", 4, 5, 6, 4, 3, 3, 1, 1, 1, 1, 2, true, "LeakyRelu", func(v float64) float64 { return math.Max(v, 0.01*v) }},
+		{"3x3 wide leaky, co not /4", 4, 9, 33, 5, 3, 3, 1, 1, 1, 1, 1, true, "LeakyRelu", func(v float64) float64 { return math.Max(v, 0.01*v) }},
+		{"3x3 wide sigmoid", 8, 6, 40, 4, 3, 3, 1, 1, 1, 1, 1, true, "Sigmoid", sig},
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, tc := range tests {

@@ -25,6 +25,14 @@ func SIMD() string {
 	return ""
 }
 
+// vecWinograd: the AVX direct kernels beat scalar Winograd, and there are
+// no AVX Winograd kernels, so 3×3 convolutions stay direct.
+const vecWinograd = false
+
+func gemmVec([]float32, []float32, []int32, int, []float32) int         { return 0 }
+func (w *winograd) input4Vec(*convStep, []float32, []float32, int) int  { return 0 }
+func (w *winograd) output4Vec(*convStep, []float32, []float32, int) int { return 0 }
+
 func simdRows(s *convStep, p, out []float32) bool {
 	switch {
 	case haveAVX512:
@@ -73,15 +81,6 @@ func (s *convStep) storeVec8(out []float32, o, y, x int, v archsimd.Float32x8) {
 		for j := range dst {
 			dst[j] = s.act.one(dst[j])
 		}
-	}
-}
-
-// tail finishes a row from pixel x with the scalar kernel.
-func (s *convStep) tail(p, out, w []float32, cob, y, x, rowBase int) {
-	var acc [16]float32
-	for ; x < s.ow; x++ {
-		kern4x1(w, p, s.off, rowBase+x, &acc)
-		s.store(out, cob, y, x, 1, &acc)
 	}
 }
 

@@ -1,9 +1,17 @@
-//go:build !goexperiment.simd || !amd64 || !go1.27
+//go:build !goexperiment.simd || !go1.27 || !(amd64 || wasm)
 
 package executor
 
-// simdRows reports that no SIMD kernel is available on this build.
-func simdRows(*convStep, []float32, []float32) bool { return false }
+// Without GOEXPERIMENT=simd (or on other architectures) every kernel is
+// the portable scalar one.
 
 // SIMD names the vector kernels in use ("" for the portable scalar path).
 func SIMD() string { return "" }
+
+// vecWinograd: whether 3×3 convolutions use Winograd with vector kernels.
+const vecWinograd = false
+
+func simdRows(*convStep, []float32, []float32) bool                     { return false }
+func gemmVec([]float32, []float32, []int32, int, []float32) int         { return 0 }
+func (w *winograd) input4Vec(*convStep, []float32, []float32, int) int  { return 0 }
+func (w *winograd) output4Vec(*convStep, []float32, []float32, int) int { return 0 }

@@ -1,52 +1,73 @@
 package executor
 
-// Winograd F(2×2, 3×3) for the portable path: a 3×3, stride-1 convolution
-// computes each 2×2 output tile from a 4×4 input patch with 16 products
-// per (input, output) channel pair instead of 36, i.e. 2.25× fewer
-// multiply-adds. Go's wasm port has no SIMD, so this is where the browser
-// gains most. Work goes one row of tiles at a time, so the transformed
-// input (16 × Ci × tiles) and products (16 × Co × tiles) stay in cache.
+// Winograd F(m×m, 3×3) for 3×3, stride-1 convolutions: each m×m output
+// tile comes from an n×n input patch (n = m+2) with n² products per
+// (input, output) channel pair instead of 9m². F(4×4,3×3) is the default
+// (4× fewer multiply-adds, winograd4.go); F(2×2,3×3) (2.25×) is kept and
+// tested. Work goes one row of tiles at a time, so the transformed input
+// (n² × Ci × tiles) and products (n² × Co × tiles) stay in cache.
 //
-//	input  V = Bᵀ d B    Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]
-//	weight U = G g Gᵀ    G  = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]
-//	output Y = Aᵀ M A    Aᵀ = [1 1 1 0; 0 1 −1 −1],  M = Σ_ci U ⊙ V
+//	input  V = Bᵀ d B,  weight U = G g Gᵀ,  output Y = Aᵀ M A,  M = Σ_ci U ⊙ V
+//
+// The n² products M[ξ] = U[ξ]·V[ξ] are small GEMMs (Co×Ci by Ci×tiles),
+// shared by both tile sizes (products); with SIMD128 (wasm) they and the
+// F(4×4) transforms run on vectors of 4 tiles.
 
 type winograd struct {
 	tile   int       // output tile side: 2 for F(2×2,3×3), 4 for F(4×4,3×3)
 	th, tw int       // tiles down and across
-	hp, wp int       // padded plane: 2·th+2 × 2·tw+2
-	u      []float32 // [16][co4/4][ci][4]
+	hp, wp int       // padded plane (F(4×4): each row deinterleaved by 4, see winograd4.go)
+	u      []float32 // [n²][co4/4][ci][4]
 	off    []int32   // ci·tw: channel offsets in one ξ plane of V
 }
 
 // winoMinChannels: below this the transforms cost more than they save.
 const winoMinChannels = 4
 
+// G for F(2×2,3×3) and F(4×4,3×3).
+var (
+	wino2G = [][3]float64{{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}
+	wino4G = [][3]float64{
+		{1.0 / 4, 0, 0},
+		{-1.0 / 6, -1.0 / 6, -1.0 / 6},
+		{-1.0 / 6, 1.0 / 6, -1.0 / 6},
+		{1.0 / 24, 1.0 / 12, 1.0 / 6},
+		{1.0 / 24, -1.0 / 12, 1.0 / 6},
+		{0, 0, 1},
+	}
+)
+
 func newWinograd(s *convStep, wt []float32, dil []int, tile int) *winograd {
 	if s.kh != 3 || s.kw != 3 || s.sh != 1 || s.sw != 1 || dil[0] != 1 || dil[1] != 1 || s.ci < winoMinChannels {
 		return nil
 	}
+	w := &winograd{tile: tile, th: (s.oh + tile - 1) / tile, tw: (s.ow + tile - 1) / tile}
+	G := wino2G
+	w.hp, w.wp = tile*w.th+2, tile*w.tw+2
 	if tile == 4 {
-		return newWinograd4(s, wt)
+		G = wino4G
+		w.wp = 4 * (w.tw + 1) // 4 deinterleaved sub-rows of tw+1 columns
 	}
-	w := &winograd{tile: 2, th: (s.oh + 1) / 2, tw: (s.ow + 1) / 2}
-	w.hp, w.wp = 2*w.th+2, 2*w.tw+2
+	n := len(G)
 	co4 := (s.co + 3) &^ 3
-	w.u = make([]float32, 16*co4*s.ci)
+	w.u = make([]float32, n*n*co4*s.ci)
 	for o := 0; o < s.co; o++ {
 		for c := 0; c < s.ci; c++ {
 			g := wt[(o*s.ci+c)*9 : (o*s.ci+c)*9+9]
-			// t = G g (4×3), then u = t Gᵀ (4×4), in float64.
-			var t [4][3]float64
-			for j := 0; j < 3; j++ {
-				g0, g1, g2 := float64(g[j]), float64(g[3+j]), float64(g[6+j])
-				t[0][j], t[1][j], t[2][j], t[3][j] = g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2
-			}
-			for i := 0; i < 4; i++ {
-				u := [4]float64{t[i][0], (t[i][0] + t[i][1] + t[i][2]) / 2, (t[i][0] - t[i][1] + t[i][2]) / 2, t[i][2]}
-				for j := 0; j < 4; j++ {
-					xi := i*4 + j
-					w.u[((xi*co4/4+o/4)*s.ci+c)*4+o%4] = float32(u[j])
+			for i := 0; i < n; i++ {
+				var t [3]float64 // row i of G g
+				for j := 0; j < 3; j++ {
+					for k := 0; k < 3; k++ {
+						t[j] += G[i][k] * float64(g[k*3+j])
+					}
+				}
+				for j := 0; j < n; j++ {
+					var u float64 // (G g Gᵀ)[i][j], in float64
+					for k := 0; k < 3; k++ {
+						u += t[k] * G[j][k]
+					}
+					xi := i*n + j
+					w.u[((xi*co4/4+o/4)*s.ci+c)*4+o%4] = float32(u)
 				}
 			}
 		}
@@ -65,11 +86,52 @@ func (w *winograd) scratchSize(s *convStep) int {
 	return s.ci*w.hp*w.wp + n*s.ci*w.tw + n*co4*w.tw + 3 // +3: the 4-wide kernel may read past the last tile
 }
 
-func (w *winograd) run(s *convStep, x, out, scratch []float32) {
+// run computes one image; vec selects the vector kernels where built.
+func (w *winograd) run(s *convStep, x, out, scratch []float32, vec bool) {
 	if w.tile == 4 {
-		w.run4(s, x, out, scratch)
+		w.run4(s, x, out, scratch, vec)
 		return
 	}
+	w.run2(s, x, out, scratch, vec)
+}
+
+// products computes M[ξ] = U[ξ]·V[ξ] for the nxi transform points of one
+// tile row: V is [ξ][ci][tw], M is [ξ][co4][tw].
+func (w *winograd) products(s *convStep, nxi int, v, m []float32, vec bool) {
+	co4 := (s.co + 3) &^ 3
+	tw := w.tw
+	var acc [16]float32
+	for xi := 0; xi < nxi; xi++ {
+		vx := v[xi*s.ci*tw:]
+		for cob := 0; cob < co4; cob += 4 {
+			up := w.u[(xi*co4+cob)*s.ci : (xi*co4+cob+4)*s.ci]
+			mr := m[(xi*co4+cob)*tw : (xi*co4+cob+4)*tw]
+			tx := 0
+			if vec {
+				tx = gemmVec(up, vx, w.off, tw, mr)
+			}
+			for ; tx+4 <= tw; tx += 4 {
+				kern4x4(up, vx, w.off, tx, &acc)
+				for i := 0; i < 4; i++ {
+					mr[i*tw+tx], mr[i*tw+tx+1], mr[i*tw+tx+2], mr[i*tw+tx+3] = acc[i], acc[4+i], acc[8+i], acc[12+i]
+				}
+			}
+			for ; tx < tw; tx++ {
+				kern4x1(up, vx, w.off, tx, &acc)
+				for i := 0; i < 4; i++ {
+					mr[i*tw+tx] = acc[i]
+				}
+			}
+		}
+	}
+}
+
+// run2 is F(2×2, 3×3):
+//
+//	Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]
+//	G  = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]
+//	Aᵀ = [1 1 1 0; 0 1 −1 −1]
+func (w *winograd) run2(s *convStep, x, out, scratch []float32, vec bool) {
 	co4 := (s.co + 3) &^ 3
 	plane := w.hp * w.wp
 	p := scratch[:s.ci*plane]
@@ -79,15 +141,11 @@ func (w *winograd) run(s *convStep, x, out, scratch []float32) {
 	// including the extra row/column an odd output size needs.
 	clear(p)
 	for c := 0; c < s.ci; c++ {
-		for y := 0; y < s.h; y++ {
-			if y+s.pt >= w.hp {
-				break
-			}
+		for y := 0; y < s.h && y+s.pt < w.hp; y++ {
 			n := min(s.w, w.wp-s.pl)
 			copy(p[c*plane+(y+s.pt)*w.wp+s.pl:][:n], x[(c*s.h+y)*s.w:][:n])
 		}
 	}
-	var acc [16]float32
 	tw := w.tw
 	for ty := 0; ty < w.th; ty++ {
 		// Input transform of one row of tiles.
@@ -124,27 +182,7 @@ func (w *winograd) run(s *convStep, x, out, scratch []float32) {
 				vc[15*st+tx] = t31 - t33
 			}
 		}
-		// 16 products M[ξ] = U[ξ] · V[ξ] (Co×Ci by Ci×tiles).
-		for xi := 0; xi < 16; xi++ {
-			vx := v[xi*s.ci*tw:]
-			for cob := 0; cob < co4; cob += 4 {
-				up := w.u[(xi*co4+cob)*s.ci : (xi*co4+cob+4)*s.ci]
-				mr := m[(xi*co4+cob)*tw : (xi*co4+cob+4)*tw]
-				tx := 0
-				for ; tx+4 <= tw; tx += 4 {
-					kern4x4(up, vx, w.off, tx, &acc)
-					for i := 0; i < 4; i++ {
-						mr[i*tw+tx], mr[i*tw+tx+1], mr[i*tw+tx+2], mr[i*tw+tx+3] = acc[i], acc[4+i], acc[8+i], acc[12+i]
-					}
-				}
-				for ; tx < tw; tx++ {
-					kern4x1(up, vx, w.off, tx, &acc)
-					for i := 0; i < 4; i++ {
-						mr[i*tw+tx] = acc[i]
-					}
-				}
-			}
-		}
+		w.products(s, 16, v, m, vec)
 		// Output transform, bias, activation, store.
 		ostride := co4 * tw
 		for o := 0; o < s.co; o++ {

@@ -1,0 +1,225 @@
+//go:build goexperiment.simd && wasm && go1.27
+
+package executor
+
+import "simd/archsimd"
+
+// With GOEXPERIMENT=simd on wasm (Go 1.27) the convolutions run on
+// WebAssembly SIMD128, 4 floats a vector, with no FMA (Mul then Add, the
+// scalar kernels' rounding: vector and scalar paths agree bit for bit
+// except where the order of additions differs):
+//
+//   - direct convolutions (the first layer, 1×1, strided rows stay scalar):
+//     4 output channels × 8 pixels in 8 accumulators;
+//   - 3×3 stride-1 convolutions: Winograd F(4×4,3×3) with both transforms
+//     on 4 tiles at once (the deinterleaved plane of winograd4.go) and the
+//     36 products per tile row on the same 4×8 register block over tiles.
+//
+// Browsers without SIMD load the scalar build (web/worker.js decides).
+
+// SIMD names the vector kernels in use ("" for the portable scalar path).
+func SIMD() string { return "simd128" }
+
+// vecWinograd: 3×3 convolutions take Winograd with vector kernels.
+const vecWinograd = true
+
+type f32x4 = archsimd.Float32x4
+
+func bcast(v float32) f32x4       { return archsimd.BroadcastFloat32x4(v) }
+func load4(s []float32) f32x4     { return archsimd.LoadFloat32x4(s) }
+func madd(c, a, b f32x4) f32x4    { return c.Add(a.Mul(b)) } // c + a·b, rounded twice like the scalar code
+func relu4(v f32x4) f32x4         { return v.Max(f32x4{}) }
+func store4(v f32x4, s []float32) { v.Store(s) }
+
+func simdRows(s *convStep, p, out []float32) bool {
+	k := s.k
+	for y := 0; y < s.oh; y++ {
+		rowBase := y * s.sh * s.wp
+		for cob := 0; cob < len(s.bias); cob += 4 {
+			w := s.wpk[cob*k : (cob+4)*k]
+			x := 0
+			for ; x+8 <= s.ow; x += 8 {
+				var c [8]f32x4
+				kern4x8v(w, p, s.off, rowBase+x, &c)
+				for i := 0; i < 4; i++ {
+					s.storeVec4(out, cob+i, y, x, c[i])
+					s.storeVec4(out, cob+i, y, x+4, c[4+i])
+				}
+			}
+			s.tail(p, out, w, cob, y, x, rowBase)
+		}
+	}
+	return true
+}
+
+// storeVec4 writes channel o's 4 pixels at (y, x) with bias and activation.
+func (s *convStep) storeVec4(out []float32, o, y, x int, v f32x4) {
+	if o >= s.co {
+		return
+	}
+	v = v.Add(bcast(s.bias[o]))
+	dst := out[o*s.oh*s.ow+y*s.ow+x:][:4]
+	switch s.act.kind {
+	case actNone:
+		store4(v, dst)
+	case actRelu:
+		store4(relu4(v), dst)
+	default:
+		store4(v, dst)
+		for j := range dst {
+			dst[j] = s.act.one(dst[j])
+		}
+	}
+}
+
+// kern4x8v accumulates 4 output channels (w: [k][4]) × 8 adjacent
+// pixels (or tiles) over all taps: c[i] pixels 0–3, c[4+i] pixels 4–7 of channel i.
+func kern4x8v(w, p []float32, off []int32, base int, c *[8]f32x4) {
+	var c0, c1, c2, c3, d0, d1, d2, d3 f32x4
+	w = w[:4*len(off)]
+	for k, o := range off {
+		q := p[base+int(o):][:8]
+		b, e := load4(q[:4]), load4(q[4:8])
+		a := w[4*k : 4*k+4]
+		a0, a1, a2, a3 := bcast(a[0]), bcast(a[1]), bcast(a[2]), bcast(a[3])
+		c0, d0 = madd(c0, a0, b), madd(d0, a0, e)
+		c1, d1 = madd(c1, a1, b), madd(d1, a1, e)
+		c2, d2 = madd(c2, a2, b), madd(d2, a2, e)
+		c3, d3 = madd(c3, a3, b), madd(d3, a3, e)
+	}
+	*c = [8]f32x4{c0, c1, c2, c3, d0, d1, d2, d3}
+}
+
+// kern4x4v is kern4x8v for 4 pixels.
+func kern4x4v(w, p []float32, off []int32, base int, c *[4]f32x4) {
+	var c0, c1, c2, c3 f32x4
+	w = w[:4*len(off)]
+	for k, o := range off {
+		b := load4(p[base+int(o):][:4])
+		a := w[4*k : 4*k+4]
+		c0 = madd(c0, bcast(a[0]), b)
+		c1 = madd(c1, bcast(a[1]), b)
+		c2 = madd(c2, bcast(a[2]), b)
+		c3 = madd(c3, bcast(a[3]), b)
+	}
+	*c = [4]f32x4{c0, c1, c2, c3}
+}
+
+// gemmVec computes the Winograd products of one block of 4 output
+// channels over the tiles it can cover with vectors; it returns how many.
+func gemmVec(up, vx []float32, off []int32, tw int, mr []float32) int {
+	tx := 0
+	for ; tx+8 <= tw; tx += 8 {
+		var c [8]f32x4
+		kern4x8v(up, vx, off, tx, &c)
+		for i := 0; i < 4; i++ {
+			store4(c[i], mr[i*tw+tx:][:4])
+			store4(c[4+i], mr[i*tw+tx+4:][:4])
+		}
+	}
+	for ; tx+4 <= tw; tx += 4 {
+		var c [4]f32x4
+		kern4x4v(up, vx, off, tx, &c)
+		for i := 0; i < 4; i++ {
+			store4(c[i], mr[i*tw+tx:][:4])
+		}
+	}
+	return tx
+}
+
+// bt6v and at6v are bt6 and at6 on 4 tiles, in the same order of operations.
+func bt6v(d0, d1, d2, d3, d4, d5 f32x4) (t0, t1, t2, t3, t4, t5 f32x4) {
+	two, four, five := bcast(2), bcast(4), bcast(5)
+	t0 = four.Mul(d0).Sub(five.Mul(d2)).Add(d4)
+	t1 = d3.Add(d4).Sub(four.Mul(d1.Add(d2)))
+	t2 = d4.Sub(d3).Add(four.Mul(d1.Sub(d2)))
+	t3 = d4.Sub(d2).Add(two.Mul(d3.Sub(d1)))
+	t4 = d4.Sub(d2).Add(two.Mul(d1.Sub(d3)))
+	t5 = four.Mul(d1).Sub(five.Mul(d3)).Add(d5)
+	return
+}
+
+func at6v(m0, m1, m2, m3, m4, m5 f32x4) (y0, y1, y2, y3 f32x4) {
+	a, b := m1.Add(m2), m1.Sub(m2)
+	c, d := m3.Add(m4), m3.Sub(m4)
+	return m0.Add(a).Add(c), b.Add(bcast(2).Mul(d)), a.Add(bcast(4).Mul(c)), b.Add(bcast(8).Mul(d)).Add(m5)
+}
+
+// input4Vec transforms tile row ty, 4 tiles at a time; it returns how many
+// tiles it did (input4 does the rest).
+func (w *winograd) input4Vec(s *convStep, p, v []float32, ty int) int {
+	plane, qw, wp := w.hp*w.wp, w.wp/4, w.wp
+	st := s.ci * w.tw
+	n := w.tw &^ 3
+	for c := 0; c < s.ci; c++ {
+		pc := p[c*plane+4*ty*wp:][:6*wp]
+		vc := v[c*w.tw:]
+		for tx := 0; tx < n; tx += 4 {
+			var t [6][6]f32x4 // (Bᵀ d)[i][j] of the 4 tiles
+			for j := 0; j < 6; j++ {
+				o := (j&3)*qw + tx + j>>2
+				t[0][j], t[1][j], t[2][j], t[3][j], t[4][j], t[5][j] = bt6v(load4(pc[o:][:4]), load4(pc[wp+o:][:4]),
+					load4(pc[2*wp+o:][:4]), load4(pc[3*wp+o:][:4]), load4(pc[4*wp+o:][:4]), load4(pc[5*wp+o:][:4]))
+			}
+			for i := 0; i < 6; i++ {
+				r := &t[i]
+				v0, v1, v2, v3, v4, v5 := bt6v(r[0], r[1], r[2], r[3], r[4], r[5])
+				b := 6*i*st + tx
+				store4(v0, vc[b:][:4])
+				store4(v1, vc[b+st:][:4])
+				store4(v2, vc[b+2*st:][:4])
+				store4(v3, vc[b+3*st:][:4])
+				store4(v4, vc[b+4*st:][:4])
+				store4(v5, vc[b+5*st:][:4])
+			}
+		}
+	}
+	return n
+}
+
+// output4Vec transforms tile row ty, 4 tiles at a time, while all 16
+// columns are inside the output; it returns how many tiles it did.
+func (w *winograd) output4Vec(s *convStep, m, out []float32, ty int) int {
+	co4 := (s.co + 3) &^ 3
+	tw := w.tw
+	os := co4 * tw
+	n := min(tw, s.ow/4) &^ 3
+	for o := 0; o < s.co; o++ {
+		b := bcast(s.bias[o])
+		mo := m[o*tw:]
+		rows := w.outRows(s, out, o, ty)
+		for tx := 0; tx < n; tx += 4 {
+			var r [4][6]f32x4 // Aᵀ M, per column j
+			for j := 0; j < 6; j++ {
+				r[0][j], r[1][j], r[2][j], r[3][j] = at6v(load4(mo[j*os+tx:][:4]), load4(mo[(6+j)*os+tx:][:4]), load4(mo[(12+j)*os+tx:][:4]),
+					load4(mo[(18+j)*os+tx:][:4]), load4(mo[(24+j)*os+tx:][:4]), load4(mo[(30+j)*os+tx:][:4]))
+			}
+			for k, row := range rows {
+				if row == nil {
+					continue
+				}
+				q := &r[k]
+				y0, y1, y2, y3 := at6v(q[0], q[1], q[2], q[3], q[4], q[5])
+				var t [4][4]float32 // t[l][tile]: pixel l of each tile
+				for l, y := range [4]f32x4{y0, y1, y2, y3} {
+					y = y.Add(b)
+					if s.act.kind == actRelu {
+						y = relu4(y)
+					}
+					y.StoreArray(&t[l])
+				}
+				// No shuffles in SIMD128's Go API: interleave through memory.
+				d := row[4*tx : 4*tx+16]
+				for i := 0; i < 4; i++ {
+					d[4*i], d[4*i+1], d[4*i+2], d[4*i+3] = t[0][i], t[1][i], t[2][i], t[3][i]
+				}
+				if s.act.kind != actNone && s.act.kind != actRelu {
+					for i, x := range d {
+						d[i] = s.act.one(x)
+					}
+				}
+			}
+		}
+	}
+	return n
+}
