@@ -16,7 +16,8 @@ import (
 	"myoseg/core/study/phantom"
 )
 
-// hugePNG is a valid PNG signature and IHDR claiming w×h pixels, and nothing else.
+// hugePNG is a PNG claiming w×h 8-bit grey pixels, with a token IDAT chunk
+// (far too little pixel data) and IEND: its header reads, its pixels do not.
 func hugePNG(w, h uint32) []byte {
 	ihdr := make([]byte, 13)
 	binary.BigEndian.PutUint32(ihdr, w)
@@ -24,10 +25,15 @@ func hugePNG(w, h uint32) []byte {
 	ihdr[8], ihdr[9] = 8, 0 // 8-bit grey
 	var b bytes.Buffer
 	b.WriteString("\x89PNG\r\n\x1a\n")
-	binary.Write(&b, binary.BigEndian, uint32(13))
-	chunk := append([]byte("IHDR"), ihdr...)
-	b.Write(chunk)
-	binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(chunk))
+	for _, c := range []struct {
+		typ  string
+		data []byte
+	}{{"IHDR", ihdr}, {"IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01}}, {"IEND", nil}} {
+		binary.Write(&b, binary.BigEndian, uint32(len(c.data)))
+		chunk := append([]byte(c.typ), c.data...)
+		b.Write(chunk)
+		binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(chunk))
+	}
 	return b.Bytes()
 }
 
@@ -40,7 +46,7 @@ func TestSegmentCommand(t *testing.T) {
 	}
 	writePNG(t, filepath.Join(in, "good.png"), s.Image)
 	bad := map[string][]byte{
-		"truncated.png": hugePNG(512, 480),     // header only: no pixel data
+		"truncated.png": hugePNG(512, 480),     // almost no pixel data
 		"huge.png":      hugePNG(30000, 30000), // refused before allocating
 		"notes.txt":     []byte("not an image"),
 		"empty.bmp":     {},
