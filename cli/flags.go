@@ -1,14 +1,11 @@
 package cli
 
 import (
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 
 	"myoseg/core/clinical/zscore"
@@ -135,6 +132,7 @@ type imageFlags struct {
 	age, height       float64
 	weight            float64
 	frame             int
+	patientID, exam   string
 }
 
 func (f *imageFlags) register(fs *flag.FlagSet, muscleHelp string) {
@@ -148,11 +146,14 @@ func (f *imageFlags) register(fs *flag.FlagSet, muscleHelp string) {
 	fs.Float64Var(&f.height, "height", 0, "patient height in cm")
 	fs.Float64Var(&f.weight, "weight", 0, "patient weight in kg")
 	fs.IntVar(&f.frame, "frame", 0, "DICOM frame to segment (0-based)")
+	fs.StringVar(&f.patientID, "patient-id", "", "patient ID, written to the CSV's patient_id column")
+	fs.StringVar(&f.exam, "exam-date", "", "exam date YYYY-MM-DD, written to the CSV's exam_date column")
 }
 
 // options are the flags as pipeline options, with the given muscle.
 func (f *imageFlags) options(muscle string) pipeline.Options {
-	o := pipeline.Options{Frame: f.frame, CmPerPx: f.cmPerPx, DepthCm: f.depthCm, Muscle: muscle, Side: f.side}
+	o := pipeline.Options{Frame: f.frame, CmPerPx: f.cmPerPx, DepthCm: f.depthCm, Muscle: muscle, Side: f.side,
+		PatientID: f.patientID, ExamDate: f.exam}
 	if f.age != 0 || f.sex != "" || f.height != 0 || f.weight != 0 {
 		o.Patient = &zscore.Patient{AgeYears: f.age, Sex: f.sex, HeightCm: f.height, WeightKg: f.weight}
 	}
@@ -167,37 +168,17 @@ func (f *imageFlags) spacing() (map[string]calib.User, error) {
 	return readSpacingCSV(f.spacingCSV)
 }
 
-// readSpacingCSV reads file,cm_per_pixel_x,cm_per_pixel_y rows (the layout of
-// shared/data/real/vastus-lateralis-panoramic/spacing.csv), keyed by base name.
+// readSpacingCSV reads the calibration table (calib.ReadTable: every bad
+// row named, nothing applied unless all are good), keyed by base name.
 func readSpacingCSV(path string) (map[string]calib.User, error) {
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("spacing CSV: %w", err)
 	}
 	defer fh.Close()
-	rows, err := csv.NewReader(fh).ReadAll()
+	out, err := calib.ReadTable(fh, nil)
 	if err != nil {
 		return nil, fmt.Errorf("spacing CSV %s: %w", path, err)
-	}
-	out := map[string]calib.User{}
-	for i, row := range rows {
-		if i == 0 && len(row) > 0 && row[0] == "file" {
-			continue
-		}
-		if len(row) < 2 {
-			return nil, fmt.Errorf("spacing CSV %s line %d: want file,cm_per_pixel_x[,cm_per_pixel_y]", path, i+1)
-		}
-		x, err := strconv.ParseFloat(row[1], 64)
-		if err == nil && len(row) > 2 && row[2] != "" {
-			var y float64
-			if y, err = strconv.ParseFloat(row[2], 64); err == nil && y != x {
-				err = fmt.Errorf("anisotropic pixels (%g × %g cm) are not supported from a spacing CSV", x, y)
-			}
-		}
-		if err != nil {
-			return nil, fmt.Errorf("spacing CSV %s line %d: %w", path, i+1, err)
-		}
-		out[filepath.Base(row[0])] = calib.User{CmPerPx: x}
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"strings"
+	"time"
 
 	"myoseg/core/clinical/zscore"
 	"myoseg/core/imaging/calib"
@@ -21,13 +22,22 @@ type Options struct {
 	// Patient is nil without patient data; its Sex may be M or F in any
 	// case, or "".
 	Patient *zscore.Patient
+	// PatientID and ExamDate (YYYY-MM-DD) go to the record as given, for the
+	// CSV's patient-level columns and the report's visits.
+	PatientID, ExamDate string
 }
 
 // Request checks the options and returns the request for the file called
 // name (without its bytes): the muscle in its canonical key, the side in
 // lower case, the sex in upper case.
 func (o Options) Request(name string) (Request, error) {
-	req := Request{Name: name, Frame: o.Frame, User: calib.User{CmPerPx: o.CmPerPx, DepthCm: o.DepthCm}}
+	req := Request{Name: name, Frame: o.Frame, User: calib.User{CmPerPx: o.CmPerPx, DepthCm: o.DepthCm},
+		PatientID: strings.TrimSpace(o.PatientID), ExamDate: strings.TrimSpace(o.ExamDate)}
+	if req.ExamDate != "" {
+		if _, err := time.Parse("2006-01-02", req.ExamDate); err != nil {
+			return req, fmt.Errorf("exam date must be YYYY-MM-DD, got %q", o.ExamDate)
+		}
+	}
 	if o.Frame < 0 {
 		return req, fmt.Errorf("frame must be 0 or more, got %d", o.Frame)
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"math"
 	"time"
 
 	"myoseg/core/clinical/measure"
@@ -22,13 +23,18 @@ import (
 
 // Request is one image to segment.
 type Request struct {
-	Name    string // file name, used in errors and the record
+	Name string // file name, used in the record (and in errors when Path is empty)
+	// Path is the file as the user named it (e.g. scans/a/img.png), used in
+	// errors so the message points at the file; "" = Name.
+	Path    string
 	Data    []byte
 	Frame   int
 	User    calib.User
 	Muscle  zscore.Muscle   // "" = unknown
 	Side    string          // "left", "right" or ""
 	Patient *zscore.Patient // nil = no z-score
+	// PatientID and ExamDate are copied to the record.
+	PatientID, ExamDate string
 }
 
 // Timing splits one run's wall time by stage.
@@ -48,14 +54,69 @@ type Result struct {
 	// patient from it, so a caller may change them on a copy of the Result
 	// (e.g. the clinician picks another muscle) without running it again.
 	Request Request
+	// DepthRefusal says why a depth typed by the user cannot calibrate this
+	// image (a panoramic or curved field: field.ShapeOf); "" = it can.
+	DepthRefusal string
 }
 
 // Segmenter runs one model through an engine. It is safe for concurrent
 // use when the engine is.
 type Segmenter struct {
-	model  *onnxmodel.Model
-	engine engine.Engine
-	post   modelio.Post
+	model     *onnxmodel.Model
+	engine    engine.Engine
+	post      modelio.Post
+	maxPixels int64 // 0 = DefaultMaxPixels
+	postMax   int64 // 0 = postMaxPixels
+}
+
+// Memory. Run holds, per pixel of the image, at most about BytesPerPixel
+// bytes of live heap at its peak, rendering the outputs included: the grey
+// plane (1), the field mask (1), the muscle mask (1), and then either the
+// overlay's RGBA buffer (4) or the perimeter's two float64 planes over the
+// mask's bounding box (16 at worst, when the muscle's box is the whole
+// image). Everything else (the model's input and output, the clean-up's
+// planes) is bounded by the model's size or postMaxPixels. A run on an
+// image above MaxPixels is refused before anything is decoded.
+const (
+	BytesPerPixel = 20
+	// DefaultMaxPixels keeps one run's peak memory under 1 GB: live heap
+	// at BytesPerPixel, plus what the collector lets garbage grow to
+	// (measured peak resident memory, /usr/bin/time, 8000×8000: see
+	// README's reliability section).
+	DefaultMaxPixels = 36_000_000
+)
+
+// postMaxPixels bounds the grid the mask is cleaned on. The model sees the
+// field at its input size (240×256); above this many field pixels the
+// clean-up (fill holes, erode, dilate, open, keep the muscle) runs on a
+// grid scaled down to it, still over 60 times the model's pixels so no
+// detail the model gives is lost, and the clean mask is scaled back up by
+// nearest neighbour. At full size the clean-up held about 20 bytes per
+// pixel (masks, distance transforms, labels).
+const postMaxPixels = 4 << 20
+
+// WithMaxPixels returns a copy of s that refuses images above n pixels
+// before decoding them (0 = DefaultMaxPixels), and any whose decoder alone
+// would need more than n × BytesPerPixel bytes (16-bit colour TIFF, ...).
+func (s *Segmenter) WithMaxPixels(n int64) *Segmenter {
+	c := *s
+	c.maxPixels = n
+	return &c
+}
+
+// MaxPixels is the largest image s accepts.
+func (s *Segmenter) MaxPixels() int64 {
+	if s.maxPixels > 0 {
+		return s.maxPixels
+	}
+	return DefaultMaxPixels
+}
+
+func (r Request) errName() string {
+	if r.Path != "" {
+		return r.Path
+	}
+	return r.Name
 }
 
 // New returns a segmenter for model m run by eng, with the default
@@ -79,7 +140,8 @@ func (s *Segmenter) Model() onnxmodel.Info { return s.model.Info }
 func (s *Segmenter) Run(ctx context.Context, req Request) (*Result, error) {
 	var t Timing
 	start := time.Now()
-	img, err := decode.Decode(req.Name, req.Data, decode.Options{Frame: req.Frame})
+	limit := s.MaxPixels()
+	img, err := decode.Decode(req.errName(), req.Data, decode.Options{Frame: req.Frame, MaxPixels: limit, MaxBytes: limit * BytesPerPixel})
 	if err != nil {
 		return nil, err // decode names the file and the reason
 	}
@@ -89,21 +151,21 @@ func (s *Segmenter) Run(ctx context.Context, req Request) (*Result, error) {
 	fieldRect, fieldMask := FieldOf(img)
 	in, err := modelio.Prepare(img.Gray, fieldRect, s.model.Info)
 	if err != nil {
-		return nil, fmt.Errorf("%s: prepare: %w", req.Name, err)
+		return nil, fmt.Errorf("%s: prepare: %w", req.errName(), err)
 	}
 	t.Prepare = time.Since(start)
 
 	start = time.Now()
 	prob, err := s.engine.Infer(ctx, in.Data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: inference: %w", req.Name, err)
+		return nil, fmt.Errorf("%s: inference: %w", req.errName(), err)
 	}
 	t.Infer = time.Since(start)
 
 	start = time.Now()
-	mask, err := modelio.Mask(prob, in, s.model.Info, img.Gray.Bounds(), s.post)
+	mask, err := s.mask(prob, in, img.Gray.Bounds())
 	if err != nil {
-		return nil, fmt.Errorf("%s: post-processing: %w", req.Name, err)
+		return nil, fmt.Errorf("%s: post-processing: %w", req.errName(), err)
 	}
 	if fieldMask != nil {
 		// A curved field's rectangle has corners of screen (scale lines,
@@ -118,6 +180,9 @@ func (s *Segmenter) Run(ctx context.Context, req Request) (*Result, error) {
 
 	req.Data = nil // the decoded image is kept; the file's bytes are not needed again
 	res := &Result{Image: img, Field: in.Field, Mask: mask, Prob: prob, Request: req}
+	if sh := field.ShapeOf(field.Result{Rect: fieldRect, Found: fieldMask != nil}, fieldMask); !sh.Linear {
+		res.DepthRefusal = sh.Reason
+	}
 	start = time.Now()
 	if res.Record, err = s.record(res, mask, false); err != nil {
 		return nil, err
@@ -125,6 +190,42 @@ func (s *Segmenter) Run(ctx context.Context, req Request) (*Result, error) {
 	t.Measure = time.Since(start)
 	res.Timing = t
 	return res, nil
+}
+
+// mask is the muscle mask on the image's pixels (bounds size): cleaned at
+// full size up to postMaxPixels of field, else on a scaled-down grid.
+func (s *Segmenter) mask(prob []float32, in modelio.Input, size image.Rectangle) (*image.Gray, error) {
+	limit := s.postMax
+	if limit <= 0 {
+		limit = postMaxPixels
+	}
+	fw, fh := in.Field.Dx(), in.Field.Dy()
+	if int64(fw)*int64(fh) <= limit {
+		return modelio.Mask(prob, in, s.model.Info, size, s.post)
+	}
+	k := math.Sqrt(float64(limit) / (float64(fw) * float64(fh)))
+	sw, sh := max(1, int(float64(fw)*k)), max(1, int(float64(fh)*k))
+	small := in
+	small.Field = image.Rect(0, 0, sw, sh)
+	m, err := modelio.Mask(prob, small, s.model.Info, small.Field, s.post)
+	if err != nil {
+		return nil, err
+	}
+	// Nearest neighbour by pixel centres: field pixel x ← small pixel
+	// ⌊(x+½)·sw/fw⌋.
+	xs := make([]int32, fw)
+	for x := range xs {
+		xs[x] = int32((2*x + 1) * sw / (2 * fw))
+	}
+	out := image.NewGray(size)
+	for y := 0; y < fh; y++ {
+		src := m.Pix[((2*y+1)*sh/(2*fh))*m.Stride:][:sw]
+		dst := out.Pix[out.PixOffset(in.Field.Min.X, in.Field.Min.Y+y):][:fw]
+		for x := range dst {
+			dst[x] = src[xs[x]]
+		}
+	}
+	return out, nil
 }
 
 // FieldOf is the ultrasound field: the DICOM tissue region when the file
@@ -165,12 +266,15 @@ func (s *Segmenter) record(res *Result, mask *image.Gray, corrected bool) (recor
 		roi = bb
 	}
 	cal, err := calib.Resolve(img, roi, res.Field, req.User)
+	if err == nil && cal.Source == calib.SourceUserDepth {
+		err = calib.DepthAllowed(res.DepthRefusal)
+	}
 	if err != nil {
-		return record.Record{}, fmt.Errorf("%s: calibration: %w", req.Name, err)
+		return record.Record{}, fmt.Errorf("%s: calibration: %w", req.errName(), err)
 	}
 	m, err := measure.Mask(img.Gray, mask, cal)
 	if err != nil {
-		return record.Record{}, fmt.Errorf("%s: measure: %w", req.Name, err)
+		return record.Record{}, fmt.Errorf("%s: measure: %w", req.errName(), err)
 	}
 	info := s.model.Info
 	b := img.Gray.Bounds()
@@ -181,7 +285,7 @@ func (s *Segmenter) record(res *Result, mask *image.Gray, corrected bool) (recor
 		CalibrationSource: string(cal.Source),
 		CSAPx:             m.AreaPx, PerimeterPx: m.PerimeterPx, EIMean: m.EIMean, EISD: m.EISD,
 		BBoxX: m.BBox.Min.X, BBoxY: m.BBox.Min.Y, BBoxW: m.BBox.Dx(), BBoxH: m.BBox.Dy(),
-		Corrected: corrected, Warning: info.Warning,
+		Corrected: corrected, Warning: info.Warning, PatientID: req.PatientID, ExamDate: req.ExamDate,
 	}
 	if cal.Known() {
 		r.CmPerPxX, r.CmPerPxY = ptr(cal.CmPerPxX), ptr(cal.CmPerPxY)

@@ -141,8 +141,17 @@ func BaseName(p string) string {
 // imaged depth: a panoramic band or a curved/sector image (field.ShapeOf).
 // The result carries the cm per pixel it implies, for display.
 func FromDepth(depthCm float64, res field.Result, mask *image.Gray) (Calibration, error) {
-	if s := field.ShapeOf(res, mask); !s.Linear {
-		return Calibration{}, fmt.Errorf("calib: depth calibration refused: %s; give cm per pixel instead", s.Reason)
+	if err := DepthAllowed(field.ShapeOf(res, mask).Reason); err != nil {
+		return Calibration{}, err
 	}
 	return FromUser(User{DepthCm: depthCm}, res.Rect)
+}
+
+// DepthAllowed turns field.Shape's reason (empty for a linear frame) into
+// the refusal of a depth calibration.
+func DepthAllowed(reason string) error {
+	if reason == "" {
+		return nil
+	}
+	return fmt.Errorf("calib: depth calibration refused: %s; give cm per pixel instead", reason)
 }
