@@ -8,6 +8,7 @@ import (
 	"math"
 
 	"myoseg/core/imaging/calib"
+	"myoseg/core/imaging/mask"
 )
 
 // Result holds the measurements of one mask on one image.
@@ -69,7 +70,7 @@ func Mask(g, mask *image.Gray, cal calib.Calibration) (Result, error) {
 // px), traced by marching squares with linear interpolation. Tracing the
 // raw pixel staircase instead overestimates a disc's perimeter by about
 // 6 % (45° cuts) or 4/π (pixel edges).
-func contourLength(mask *image.Gray, bbox image.Rectangle, sx, sy float64) (px, phys float64) {
+func contourLength(g *image.Gray, bbox image.Rectangle, sx, sy float64) (px, phys float64) {
 	const radius = 3 // kernel half-width: 3σ
 	r := bbox.Inset(-radius - 1)
 	w, h := r.Dx(), r.Dy()
@@ -83,34 +84,51 @@ func contourLength(mask *image.Gray, bbox image.Rectangle, sx, sy float64) (px, 
 	for i := range kernel {
 		kernel[i] /= ksum
 	}
-	b := mask.Bounds()
-	on := func(x, y int) float64 {
-		if !(image.Point{x, y}.In(b)) || mask.Pix[mask.PixOffset(x, y)] == 0 {
-			return 0
+	// The frame r adds around bbox is unset, and so is everything beyond r.
+	m := mask.FromGray(g, r)
+	// Separable blur: rows, then columns. A row's window holds 7 binary
+	// pixels, so its blurred value is one of 128 sums; each is added up tap
+	// by tap in kernel order, as a direct loop would.
+	var sums [1 << (2*radius + 1)]float64
+	for p := range sums {
+		var acc float64
+		for k, kv := range kernel {
+			if p>>k&1 != 0 {
+				acc += kv
+			}
 		}
-		return 1
+		sums[p] = acc
 	}
-	// Separable blur: rows, then columns.
 	tmp := make([]float64, w*h)
 	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			var acc float64
-			for k, kv := range kernel {
-				acc += kv * on(r.Min.X+x+k-radius, r.Min.Y+y)
+		row := m.Pix[y*w : (y+1)*w]
+		out := tmp[y*w : (y+1)*w]
+		// Bit k of win is the pixel at x+k-radius.
+		var win uint
+		for k := 0; k < radius && k < w; k++ {
+			if row[k] {
+				win |= 1 << (radius + 1 + k)
 			}
-			tmp[y*w+x] = acc
+		}
+		for x := range out {
+			win >>= 1
+			if x+radius < w && row[x+radius] {
+				win |= 1 << (2 * radius)
+			}
+			out[x] = sums[win]
 		}
 	}
 	f := make([]float64, w*h)
 	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			var acc float64
-			for k, kv := range kernel {
-				if yy := y + k - radius; yy >= 0 && yy < h {
-					acc += kv * tmp[yy*w+x]
-				}
+		out := f[y*w : (y+1)*w]
+		for k, kv := range kernel {
+			yy := y + k - radius
+			if yy < 0 || yy >= h {
+				continue
 			}
-			f[y*w+x] = acc
+			for x, t := range tmp[yy*w : (yy+1)*w] {
+				out[x] += kv * t
+			}
 		}
 	}
 	// Crossing point on the edge from corner value a to b, as a fraction.
@@ -137,20 +155,15 @@ func contourLength(mask *image.Gray, bbox image.Rectangle, sx, sy float64) (px, 
 			right := [2]float64{1, cross(bb, c)}
 			bottom := [2]float64{cross(d, c), 1}
 			left := [2]float64{0, cross(a, d)}
-			var pts [][2]float64
-			if (code&1 != 0) != (code&2 != 0) {
-				pts = append(pts, top)
+			var pts [4][2]float64
+			n := 0
+			for i, p := range [4][2]float64{top, right, bottom, left} {
+				if (code>>i&1 != 0) != (code>>((i+1)%4)&1 != 0) {
+					pts[n] = p
+					n++
+				}
 			}
-			if (code&2 != 0) != (code&4 != 0) {
-				pts = append(pts, right)
-			}
-			if (code&4 != 0) != (code&8 != 0) {
-				pts = append(pts, bottom)
-			}
-			if (code&8 != 0) != (code&1 != 0) {
-				pts = append(pts, left)
-			}
-			if len(pts) == 2 {
+			if n == 2 {
 				seg(pts[0][0], pts[0][1], pts[1][0], pts[1][1])
 				continue
 			}

@@ -138,3 +138,38 @@ func TestBBox(t *testing.T) {
 		t.Errorf("BBox %v, want %v", got, want)
 	}
 }
+
+// muscle draws a muscle-like region on b: an ellipse whose outline wanders
+// by a few pixels, so the contour is not a clean conic.
+func muscle(b image.Rectangle) *image.Gray {
+	m := image.NewGray(b)
+	cx, cy := float64(b.Min.X)+0.5*float64(b.Dx()), float64(b.Min.Y)+0.45*float64(b.Dy())
+	ax, ay := 0.3*float64(b.Dx()), 0.2*float64(b.Dy())
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			dx, dy := (float64(x)-cx)/ax, (float64(y)-cy)/ay
+			if dx*dx+dy*dy <= 1+0.05*math.Sin(0.2*float64(x))+0.04*math.Cos(0.13*float64(y)) {
+				m.Pix[m.PixOffset(x, y)] = 255
+			}
+		}
+	}
+	return m
+}
+
+func benchmarkMuscle(b *testing.B, w, h int) {
+	r := image.Rect(0, 0, w, h)
+	g := image.NewGray(r)
+	for i := range g.Pix {
+		g.Pix[i] = uint8(i * 7)
+	}
+	m := muscle(r)
+	cal := calib.Calibration{CmPerPxX: 0.007, CmPerPxY: 0.007, Source: calib.SourceUserCmPerPx}
+	for b.Loop() {
+		if _, err := Mask(g, m, cal); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkMaskPanoramic(b *testing.B) { benchmarkMuscle(b, 1456, 819) }
+func BenchmarkMaskSeed(b *testing.B)      { benchmarkMuscle(b, 512, 480) }

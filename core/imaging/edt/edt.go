@@ -16,12 +16,34 @@ const Far = 1e20
 // squared Euclidean distance to the nearest feature, for pixels sx wide and
 // sy tall. With no feature at all, every value stays ≥ Far.
 func Squared(f []float64, w, h int, sx, sy float64) {
+	squared(f, w, h, sx, sy, isBinary(f[:w*h]))
+}
+
+func isBinary(f []float64) bool {
+	for _, v := range f {
+		if v != 0 && v != Far {
+			return false
+		}
+	}
+	return true
+}
+
+// squared is Squared; binary says every value of f is 0 or Far.
+func squared(f []float64, w, h int, sx, sy float64, binary bool) {
 	n := max(w, h)
 	buf := make([]float64, n)
 	v := make([]int, n)
 	z := make([]float64, n+1)
 	col := make([]float64, n)
+	// Columns, then rows.
+	var skip []bool
+	if binary {
+		skip = nearestInColumns(f, w, h, sy*sy)
+	}
 	for x := 0; x < w; x++ {
+		if skip != nil && skip[x] {
+			continue
+		}
 		for y := 0; y < h; y++ {
 			buf[y] = f[y*w+x]
 		}
@@ -35,6 +57,46 @@ func Squared(f []float64, w, h int, sx, sy float64) {
 		copy(buf, row)
 		line(buf[:w], row, v, z, sx*sx)
 	}
+}
+
+// nearestInColumns does the column pass of a 0/Far input by two sweeps
+// down and up the rows: in a column with a feature, the lower envelope of
+// the parabolas is the nearest feature's, so each value is s2·(p−q)² for the
+// nearest feature q, the very value line computes. Columns without a
+// feature are left to line (they get values above Far, not Far itself);
+// skip marks the columns done here.
+func nearestInColumns(f []float64, w, h int, s2 float64) (skip []bool) {
+	last := make([]int, w) // row of the nearest feature above, -1 when none yet
+	for x := range last {
+		last[x] = -1
+	}
+	for y := 0; y < h; y++ {
+		row := f[y*w : (y+1)*w]
+		for x, d := range row {
+			if d == 0 {
+				last[x] = y
+			} else if q := last[x]; q >= 0 {
+				row[x] = s2 * float64((y-q)*(y-q))
+			}
+		}
+	}
+	skip = make([]bool, w)
+	next := last // row of the nearest feature below
+	for x := range next {
+		skip[x] = next[x] >= 0
+		next[x] = -1
+	}
+	for y := h - 1; y >= 0; y-- {
+		row := f[y*w : (y+1)*w]
+		for x, d := range row {
+			if d == 0 {
+				next[x] = y
+			} else if q := next[x]; q >= 0 {
+				row[x] = min(d, s2*float64((q-y)*(q-y)))
+			}
+		}
+	}
+	return skip
 }
 
 // ToNearest returns the squared distance in pixels from every pixel to the
@@ -66,7 +128,7 @@ func ToMask(dst []float64, m []bool, w, h int, feature bool) []float64 {
 			dst[i] = Far
 		}
 	}
-	Squared(dst, w, h, 1, 1)
+	squared(dst, w, h, 1, 1, true)
 	return dst
 }
 

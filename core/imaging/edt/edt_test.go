@@ -3,6 +3,7 @@ package edt
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -77,5 +78,34 @@ func TestToMask(t *testing.T) {
 	// (3,0) is the only unset pixel on a 4×1 row: distances 9, 4, 1, 0.
 	if got := ToMask(nil, []bool{true, true, true, false}, 4, 1, false); got[0] != 9 || got[1] != 4 || got[3] != 0 {
 		t.Errorf("row: %v", got)
+	}
+}
+
+// TestBinaryColumnsExact checks that the sweeps used for 0/Far input give
+// exactly (bit for bit) what the parabola envelope gives, with anisotropic
+// pixels, sparse and dense features, and columns and rows without any.
+func TestBinaryColumnsExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range 200 {
+		w, h := 1+rng.IntN(60), 1+rng.IntN(60)
+		p := []float64{0.002, 0.02, 0.2, 0.7}[i%4]
+		sx, sy := []float64{1, 0.07, 0.3, 2.5}[i%4], []float64{1, 0.05, 0.11, 1}[(i/4)%4]
+		f := make([]float64, w*h)
+		for j := range f {
+			if rng.Float64() >= p {
+				f[j] = Far
+			}
+		}
+		fast, slow := slices.Clone(f), slices.Clone(f)
+		squared(fast, w, h, sx, sy, true)
+		squared(slow, w, h, sx, sy, false)
+		for j := range fast {
+			if math.Float64bits(fast[j]) != math.Float64bits(slow[j]) {
+				t.Fatalf("%d×%d, pixel %g×%g, density %g: pixel %d = %v, envelope gives %v", w, h, sx, sy, p, j, fast[j], slow[j])
+			}
+		}
+	}
+	if isBinary([]float64{0, Far, 3}) || !isBinary([]float64{Far, 0}) {
+		t.Error("isBinary")
 	}
 }

@@ -1,12 +1,18 @@
 package mask
 
+import "slices"
+
 // FillHoles returns m with its holes set: the unset pixels that cannot reach
 // the mask's edge through unset pixels, 4-connected (so the set pixels
 // around a hole may touch only diagonally). Unset pixels on the edge are
 // never holes: a region cut by the edge of the image stays open there.
 func FillHoles(m Mask) Mask {
-	w, h := m.W, m.H
-	out := New(w, h)
+	out := Mask{W: m.W, H: m.H, Pix: slices.Clone(m.Pix)}
+	// Holes lie inside the set pixels' bounding box: every unset pixel
+	// outside it reaches the edge in a straight line, and so does every
+	// unset pixel on the box's border. The flood stays in the box.
+	r := m.Bounds()
+	w, h := r.Dx(), r.Dy()
 	if w == 0 || h == 0 {
 		return out
 	}
@@ -15,7 +21,7 @@ func FillHoles(m Mask) Mask {
 	const (
 		open    = 0 // unset and not reached yet
 		blocked = 1 // set, or the frame
-		outside = 2 // unset and reached from the edge
+		outside = 2 // unset and reached from the box's border
 	)
 	pw := w + 2
 	st := make([]uint8, pw*(h+2))
@@ -26,7 +32,7 @@ func FillHoles(m Mask) Mask {
 	for y := 0; y < h; y++ {
 		row := st[(y+1)*pw : (y+2)*pw]
 		row[0], row[pw-1] = blocked, blocked
-		for x, v := range m.Pix[y*w : (y+1)*w] {
+		for x, v := range m.Pix[(r.Min.Y+y)*m.W+r.Min.X:][:w] {
 			if v {
 				row[x+1] = blocked
 			}
@@ -59,9 +65,11 @@ func FillHoles(m Mask) Mask {
 	}
 	for y := 0; y < h; y++ {
 		src := st[(y+1)*pw+1:][:w]
-		dst := out.Pix[y*w:][:w]
+		dst := out.Pix[(r.Min.Y+y)*m.W+r.Min.X:][:w]
 		for x, s := range src {
-			dst[x] = s != outside
+			if s == open {
+				dst[x] = true
+			}
 		}
 	}
 	return out

@@ -65,6 +65,17 @@ func (m Mask) Bounds() image.Rectangle {
 	return r
 }
 
+// Crop returns a copy of the pixels of m inside r (clipped to m), with r's
+// top-left corner as its (0, 0).
+func (m Mask) Crop(r image.Rectangle) Mask {
+	r = r.Intersect(image.Rect(0, 0, m.W, m.H))
+	out := New(r.Dx(), r.Dy())
+	for y := 0; y < out.H; y++ {
+		copy(out.Pix[y*out.W:(y+1)*out.W], m.Pix[(r.Min.Y+y)*m.W+r.Min.X:])
+	}
+	return out
+}
+
 // And is the set of pixels set in both a and b (same size).
 func And(a, b Mask) Mask {
 	out := New(a.W, a.H)

@@ -326,6 +326,25 @@ func TestGray(t *testing.T) {
 	}
 }
 
+func TestCrop(t *testing.T) {
+	m := parse(t, `
+		#...
+		.##.
+		..#.`)
+	if got, want := show(m.Crop(image.Rect(1, 1, 4, 3))), "##.\n.#.\n"; got != want {
+		t.Errorf("Crop:\n%swant\n%s", got, want)
+	}
+	// Clipped to the mask; a copy, not a view.
+	c := m.Crop(image.Rect(-2, -1, 2, 1))
+	if got, want := show(c), "#.\n"; got != want {
+		t.Errorf("clipped Crop:\n%swant\n%s", got, want)
+	}
+	c.Pix[0] = false
+	if !m.Pix[0] {
+		t.Error("Crop shares pixels with the mask")
+	}
+}
+
 func TestAndAndNot(t *testing.T) {
 	a, b := parse(t, "##.. #..."), parse(t, "#.#. ##..")
 	if got := show(And(a, b)); got != "#...\n#...\n" {

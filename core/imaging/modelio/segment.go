@@ -156,6 +156,17 @@ func Mask(prob []float32, in Input, info onnxmodel.Info, size image.Rectangle, p
 	m := make([]bool, fw*fh)
 	pw, ph := in.Place.Dx(), in.Place.Dy()
 	sx, sy := float64(pw)/float64(fw), float64(ph)/float64(fh)
+	// The horizontal taps are the same on every row.
+	type xtap struct {
+		x0, x1 int
+		ax     float32
+	}
+	xt := make([]xtap, fw)
+	for x := range xt {
+		fx := math.Max(0, math.Min(float64(pw-1), (float64(x)+0.5)*sx-0.5))
+		x0 := int(fx)
+		xt[x] = xtap{x0, min(x0+1, pw-1), float32(fx - float64(x0))}
+	}
 	for y := 0; y < fh; y++ {
 		fy := math.Max(0, math.Min(float64(ph-1), (float64(y)+0.5)*sy-0.5))
 		y0 := int(fy)
@@ -163,14 +174,11 @@ func Mask(prob []float32, in Input, info onnxmodel.Info, size image.Rectangle, p
 		ay := float32(fy - float64(y0))
 		r0 := prob[(in.Place.Min.Y+y0)*W+in.Place.Min.X:][:pw]
 		r1 := prob[(in.Place.Min.Y+y1)*W+in.Place.Min.X:][:pw]
-		for x := 0; x < fw; x++ {
-			fx := math.Max(0, math.Min(float64(pw-1), (float64(x)+0.5)*sx-0.5))
-			x0 := int(fx)
-			x1 := min(x0+1, pw-1)
-			ax := float32(fx - float64(x0))
-			top := r0[x0] + ax*(r0[x1]-r0[x0])
-			bot := r1[x0] + ax*(r1[x1]-r1[x0])
-			m[y*fw+x] = top+ay*(bot-top) > info.Threshold
+		row := m[y*fw : (y+1)*fw]
+		for x, t := range xt {
+			top := r0[t.x0] + t.ax*(r0[t.x1]-r0[t.x0])
+			bot := r1[t.x0] + t.ax*(r1[t.x1]-r1[t.x0])
+			row[x] = top+ay*(bot-top) > info.Threshold
 		}
 	}
 	k := math.Max(float64(fh)/seedH, float64(fw)/seedW)
