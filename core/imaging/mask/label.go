@@ -81,9 +81,14 @@ func Label(m Mask) (labels []int32, comps []Component) {
 	}
 	// Unions keep the smaller root, so parent[l] ≤ l and one increasing pass
 	// points every label straight at its root.
+	roots := 0
 	for l := range parent {
 		parent[l] = parent[parent[l]]
+		if parent[l] == int32(l) {
+			roots++
+		}
 	}
+	comps = make([]Component, 0, roots-1) // label 0 is its own root
 	final := make([]int32, len(parent))
 	for y := 0; y < h; y++ {
 		cur := labels[y*w : (y+1)*w]
