@@ -35,10 +35,13 @@ $(WASMSIMD): $(WASM_SRC)
 	GOOS=js GOARCH=wasm GOEXPERIMENT=simd $(GO) build -trimpath -ldflags=-s -o $@ ./wasm
 	$(GO) run ./wasm/precompress $@
 
-# wasm_exec.js must match the Go that built the wasm.
-$(WASMEXEC): $(GOROOT)/lib/wasm/wasm_exec.js
+# wasm_exec.js must match the Go that built the wasm: compared on every
+# build, since a toolchain change does not make the old copy look stale.
+$(WASMEXEC): FORCE
 	@mkdir -p web/dist
-	cp $< $@
+	@cmp -s $(GOROOT)/lib/wasm/wasm_exec.js $@ || cp $(GOROOT)/lib/wasm/wasm_exec.js $@
+
+FORCE:
 
 test: wasm
 	scripts/test-deps.sh
