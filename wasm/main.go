@@ -19,6 +19,7 @@ import (
 	"image"
 	"runtime/debug"
 	"syscall/js"
+	"time"
 
 	"github.com/hack-pad/hackpadfs"
 	"github.com/hack-pad/hackpadfs/indexeddb"
@@ -95,6 +96,14 @@ type message struct {
 	Group    string              `json:"group"`
 	Patients []session.Patient   `json:"patients"`
 	Scores   []app.PatientScores `json:"scores"`
+	// the clinic's workflow (app/clinic.go): ZIP questions, tables, report, SR
+	Zip       session.ZipOptions           `json:"zip"`
+	Names     []string                     `json:"names"`
+	SexOne    string                       `json:"sexOne"`
+	PatientID string                       `json:"patientId"`
+	ExamDate  string                       `json:"examDate"`
+	Reading   string                       `json:"reading"`
+	Heckmatt  map[string]map[string]string `json:"heckmatt"`
 }
 
 // reply is one message to the page: JSON fields plus transferred buffers.
@@ -194,8 +203,27 @@ func (w *worker) do(typ string, m message, msg js.Value, progress func(string)) 
 		b, err := app.CSV(m.Records)
 		return reply{bufs: map[string][]byte{"file": b}}, err
 	case "zip":
-		b, sum, err := a.Zip(m.Group)
+		b, sum, err := a.Zip(m.Zip)
+		var need *session.NeedGroups
+		if errors.As(err, &need) { // a question for the page, not a failure
+			return reply{body: map[string]any{"needGroups": need.Patients}}, nil
+		}
 		return reply{body: sum, bufs: map[string][]byte{"file": b}}, err
+	case "calib-table":
+		t, err := app.CalibrationTable(bytesOf(msg.Get("bytes")), m.Names)
+		return reply{body: map[string]any{"cmPerPx": t}}, err
+	case "patient-table":
+		ps, probs, err := app.PatientTable(m.Name, bytesOf(msg.Get("bytes")), m.SexOne)
+		return reply{body: map[string]any{"patients": ps, "problems": probs}}, err
+	case "report":
+		b, err := a.Report(m.PatientID, m.Heckmatt)
+		return reply{bufs: map[string][]byte{"file": b}}, err
+	case "sr":
+		b, sum, err := a.SR(m.PatientID, m.ExamDate, m.Reading, time.Now())
+		return reply{body: sum, bufs: map[string][]byte{"file": b}}, err
+	case "delete-patient":
+		removed, err := a.DeletePatient(m.PatientID)
+		return reply{body: map[string]any{"removed": removed}}, err
 	case "patients":
 		return reply{body: map[string]bool{"ok": true}}, a.SavePatients(m.Patients)
 	case "readings":

@@ -246,7 +246,8 @@ func (a *App) fill(it *session.Item, res *pipeline.Result, rec record.Record) er
 // request turns the page's options into a pipeline request (without
 // data), checked as the command line's are.
 func request(name string, o session.Options, p *session.Patient) (pipeline.Request, error) {
-	opt := pipeline.Options{Frame: o.Frame, CmPerPx: o.CmPerPx, DepthCm: o.DepthCm, Muscle: o.Muscle, Side: o.Side}
+	opt := pipeline.Options{Frame: o.Frame, CmPerPx: o.CmPerPx, DepthCm: o.DepthCm, Muscle: o.Muscle, Side: o.Side,
+		PatientID: o.PatientID, ExamDate: o.ExamDate}
 	if p != nil {
 		opt.Patient = &zscore.Patient{AgeYears: p.AgeYears, Sex: p.Sex, HeightCm: p.HeightCm, WeightKg: p.WeightKg}
 	}
@@ -478,12 +479,13 @@ func CSV(recs []record.Record) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-// Zip writes the training-data ZIP of the stored session.
-func (a *App) Zip(defaultGroup string) ([]byte, session.ZipSummary, error) {
+// Zip writes the training-data ZIP of the stored session (session.WriteZip:
+// a *session.NeedGroups error asks the page for unknown groups).
+func (a *App) Zip(opt session.ZipOptions) ([]byte, session.ZipSummary, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var buf bytes.Buffer
-	sum, err := a.store.WriteZip(&buf, defaultGroup)
+	sum, err := a.store.WriteZip(&buf, opt)
 	return buf.Bytes(), sum, err
 }
 

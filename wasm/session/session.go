@@ -59,6 +59,15 @@ type Options struct {
 	CmPerPx   float64 `json:"cmPerPx"`   // user calibration; 0 = not given
 	DepthCm   float64 `json:"depthCm"`
 	Frame     int     `json:"frame"`
+	// The exam (free text; the page fills in the DICOM values when present):
+	// the report groups a patient's images into visits by ExamDate.
+	ExamDate string `json:"examDate,omitempty"` // YYYY-MM-DD
+	Operator string `json:"operator,omitempty"`
+	Scanner  string `json:"scanner,omitempty"`
+	Preset   string `json:"preset,omitempty"`
+	// Accepted: a person looked at the model's mask and kept it, so it may
+	// go into the training ZIP (WriteZip) as a corrected one does.
+	Accepted bool `json:"accepted,omitempty"`
 }
 
 // Patient is one patient as entered in the page.

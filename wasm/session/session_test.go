@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"io"
 	"io/fs"
+	"strings"
 	"testing"
 
 	"github.com/hack-pad/hackpadfs"
@@ -227,7 +228,7 @@ func TestWriteZip(t *testing.T) {
 	}{
 		{Item{ID: "i1", Name: "a.png", Order: 1, Status: "done", Options: Options{Muscle: "biceps_brachii", PatientID: "P1"}}, model},
 		{Item{ID: "i2", Name: "b.png", Order: 2, Status: "done", Corrected: true, Options: Options{Muscle: "biceps_brachii", PatientID: "P1"}}, fixed},
-		{Item{ID: "i3", Name: "c.png", Order: 3, Status: "done", Options: Options{Muscle: "tibialis_anterior", PatientID: "P_2"}}, model},
+		{Item{ID: "i3", Name: "c.png", Order: 3, Status: "done", Options: Options{Muscle: "tibialis_anterior", PatientID: "P_2", Accepted: true}}, model},
 		{Item{ID: "i4", Name: "d.png", Order: 4, Status: "done", Options: Options{Muscle: "gastrocnemius_medialis"}}, model},
 		{Item{ID: "i5", Name: "e.png", Order: 5, Status: "done"}, model}, // no muscle
 		{Item{ID: "i6", Name: "f.tif", Order: 6, Status: "error", Options: Options{Muscle: "biceps_brachii"}}, nil},
@@ -241,13 +242,27 @@ func TestWriteZip(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// No default group: P_2 and the image without a patient are asked about.
+	var ng *NeedGroups
+	if _, err := s.WriteZip(io.Discard, ZipOptions{All: true}); !errors.As(err, &ng) || strings.Join(ng.Patients, ",") != "P_2," {
+		t.Fatalf("err = %v, want the group asked for P_2 and the images without a patient", err)
+	}
+	// By default only reviewed masks go in: b.png (corrected) and c.png (accepted).
 	var buf bytes.Buffer
-	sum, err := s.WriteZip(&buf, "Healthy")
+	sum, err := s.WriteZip(&buf, ZipOptions{Groups: map[string]string{"P_2": "Healthy"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Images != 4 || len(sum.Skipped) != 1 {
-		t.Errorf("summary = %+v, want 4 images and e.png skipped", sum)
+	if sum.Images != 2 || sum.Corrected != 1 || sum.Accepted != 1 || sum.LeftOut != 2 || len(sum.Skipped) != 1 {
+		t.Errorf("reviewed only: summary = %+v, want 2 images (1 corrected, 1 accepted), 2 left out, e.png skipped", sum)
+	}
+	buf.Reset()
+	sum, err = s.WriteZip(&buf, ZipOptions{All: true, Groups: map[string]string{"P_2": "Healthy", "": "Healthy"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Images != 4 || sum.Unreviewed != 2 || sum.LeftOut != 0 || len(sum.Skipped) != 1 {
+		t.Errorf("summary = %+v, want 4 images (2 unreviewed) and e.png skipped", sum)
 	}
 	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
 	if err != nil {
@@ -256,7 +271,7 @@ func TestWriteZip(t *testing.T) {
 	wantMasks := map[string]int{
 		"BB/Pathological/Masks/P1_1.png": count(model),
 		"BB/Pathological/Masks/P1_2.png": count(fixed), // the corrected mask, not the model's
-		"TA/Healthy/Masks/P-2_1.png":     count(model), // default group; '_' cannot be in an ID
+		"TA/Healthy/Masks/P-2_1.png":     count(model), // the group answered; '_' cannot be in an ID
 		"GM/Healthy/Masks/noid-4_1.png":  count(model),
 	}
 	for name, want := range wantMasks {
@@ -305,7 +320,7 @@ func TestWriteZip(t *testing.T) {
 		t.Errorf("manifest rows = %v", rows)
 	}
 
-	if _, err := s.WriteZip(io.Discard, "Sick"); err == nil {
+	if _, err := s.WriteZip(io.Discard, ZipOptions{Groups: map[string]string{"": "Sick"}}); err == nil {
 		t.Error("WriteZip accepted group Sick")
 	}
 }

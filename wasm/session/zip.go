@@ -14,27 +14,52 @@ import (
 
 // ZipSummary says what WriteZip wrote and what it left out.
 type ZipSummary struct {
-	Images  int      `json:"images"`
-	Skipped []string `json:"skipped"` // one line per image left out, with the reason
+	Images     int      `json:"images"`     // pairs written
+	Corrected  int      `json:"corrected"`  // of which a person corrected the mask
+	Accepted   int      `json:"accepted"`   // of which a person accepted the model's mask
+	Unreviewed int      `json:"unreviewed"` // of which nobody looked at the mask (All only)
+	LeftOut    int      `json:"leftOut"`    // unreviewed masks left out (without All)
+	Skipped    []string `json:"skipped"`    // one line per image left out, with the reason
 }
 
-// WriteZip writes every finished item as an image + mask pair in the seed
-// dataset's layout, so corrected masks can be used as training data:
+// ZipOptions are the questions WriteZip needs answered.
+type ZipOptions struct {
+	// Groups answers "Healthy or Pathological?" for patients whose group is
+	// unknown, by patient ID ("" for the images without a patient). There
+	// is no default: a missing answer is a *NeedGroups error.
+	Groups map[string]string `json:"groups"`
+	// All includes masks nobody corrected or accepted (the model's own).
+	All bool `json:"all"`
+}
+
+// NeedGroups is WriteZip's question: these patients' group is unknown
+// ("" = the images without a patient). Nothing was written.
+type NeedGroups struct{ Patients []string }
+
+func (e *NeedGroups) Error() string {
+	return fmt.Sprintf("session: zip: group (Healthy or Pathological) unknown for %d patient(s): %s", len(e.Patients), strings.Join(e.Patients, ", "))
+}
+
+// WriteZip writes the finished items a person corrected or accepted (all
+// of them with opt.All) as image + mask pairs in the seed dataset's layout,
+// as training data:
 //
 //	{BB,GM,TA,RF,VL}/{Healthy|Pathological}/Images/<ID>_<k>.png   grey plane
 //	{BB,GM,TA,RF,VL}/{Healthy|Pathological}/Masks/<ID>_<k>.png    0/255
 //	{BB,GM,TA,RF,VL}/{Healthy|Pathological}/characteristics.csv   ID,age,sex,height,weight
-//	myoseg-export.csv   which source file each pair came from, corrected or not
+//	myoseg-export.csv   which source file each pair came from, corrected, accepted or not
 //
 // <ID> is the patient's ID (the subject, as the dataset's splits need); an
 // image without a patient gets an ID of its own ("noid-<n>"). The group is
-// the patient's; defaultGroup ("Healthy" or "Pathological") applies when the
-// patient's group is unknown. Images without a muscle are skipped and named
-// in the summary.
-func (s *Store) WriteZip(w io.Writer, defaultGroup string) (ZipSummary, error) {
+// the patient's, else opt.Groups' answer; when an answer is missing nothing
+// is written and the error is a *NeedGroups naming who to ask about.
+// Images without a muscle are skipped and named in the summary.
+func (s *Store) WriteZip(w io.Writer, opt ZipOptions) (ZipSummary, error) {
 	var sum ZipSummary
-	if defaultGroup != "Healthy" && defaultGroup != "Pathological" {
-		return sum, fmt.Errorf("session: zip: group %q is neither Healthy nor Pathological", defaultGroup)
+	for id, g := range opt.Groups {
+		if g != "Healthy" && g != "Pathological" {
+			return sum, fmt.Errorf("session: zip: group %q for patient %q is neither Healthy nor Pathological", g, id)
+		}
 	}
 	items, err := s.List()
 	if err != nil {
@@ -48,27 +73,50 @@ func (s *Store) WriteZip(w io.Writer, defaultGroup string) (ZipSummary, error) {
 	for _, p := range ps {
 		patients[p.ID] = p
 	}
-
-	zw := zip.NewWriter(w)
-	counts := map[string]int{}               // dir/subject → images so far
-	chars := map[string]map[string]Patient{} // dir → subjects with characteristics
-	manifest := [][]string{{"zip_image", "zip_mask", "source_file", "source_path", "corrected", "model"}}
+	// First pass: what goes in, and whose group is still unknown.
+	var chosen []Item
+	var need []string
+	asked := map[string]bool{}
 	for _, it := range items {
 		if it.Status != "done" {
 			continue
 		}
-		m := zscore.Muscle(it.Options.Muscle)
-		code := m.Code()
-		if code == "" {
+		if zscore.Muscle(it.Options.Muscle).Code() == "" {
 			sum.Skipped = append(sum.Skipped, it.Name+": no muscle chosen")
 			continue
 		}
+		if !it.Corrected && !it.Options.Accepted && !opt.All {
+			sum.LeftOut++
+			continue
+		}
+		chosen = append(chosen, it)
+		p, ok := patients[it.Options.PatientID]
+		key := ""
+		if ok {
+			key = p.ID
+		}
+		if (!ok || (p.Group != "Healthy" && p.Group != "Pathological")) && opt.Groups[key] == "" && !asked[key] {
+			asked[key] = true
+			need = append(need, key)
+		}
+	}
+	if len(need) > 0 {
+		return sum, &NeedGroups{Patients: need}
+	}
+
+	zw := zip.NewWriter(w)
+	counts := map[string]int{}               // dir/subject → images so far
+	chars := map[string]map[string]Patient{} // dir → subjects with characteristics
+	manifest := [][]string{{"zip_image", "zip_mask", "source_file", "source_path", "corrected", "accepted", "model"}}
+	for _, it := range chosen {
+		code := zscore.Muscle(it.Options.Muscle).Code()
 		p, hasPatient := patients[it.Options.PatientID]
 		subject := "noid-" + strconv.FormatInt(it.Order, 10)
-		group := defaultGroup
+		group := opt.Groups[""]
 		if hasPatient {
 			// '_' separates subject and k in the layout, so it cannot be in the ID.
 			subject = strings.ReplaceAll(p.ID, "_", "-")
+			group = opt.Groups[p.ID]
 			if p.Group == "Healthy" || p.Group == "Pathological" {
 				group = p.Group
 			}
@@ -99,8 +147,16 @@ func (s *Store) WriteZip(w io.Writer, defaultGroup string) (ZipSummary, error) {
 			chars[dir][subject] = p
 		}
 		manifest = append(manifest, []string{dir + "/Images/" + name, dir + "/Masks/" + name,
-			it.Name, it.Path, strconv.FormatBool(it.Corrected), it.Model})
+			it.Name, it.Path, strconv.FormatBool(it.Corrected), strconv.FormatBool(it.Options.Accepted), it.Model})
 		sum.Images++
+		switch {
+		case it.Corrected:
+			sum.Corrected++
+		case it.Options.Accepted:
+			sum.Accepted++
+		default:
+			sum.Unreviewed++
+		}
 	}
 
 	dirs := make([]string, 0, len(chars))
