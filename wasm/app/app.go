@@ -212,6 +212,11 @@ func (a *App) Run(ctx context.Context, job Job, data []byte, progress func(stage
 		}
 		return &Output{Item: it}, nil
 	}
+	if examFromDICOM(&it.Options, res.Image.DICOM) {
+		res.Record.ExamDate = it.Options.ExamDate
+		res.Request.ExamDate = it.Options.ExamDate
+		job.Options = it.Options
+	}
 	if err := a.fill(&it, res, res.Record); err != nil {
 		return nil, err
 	}

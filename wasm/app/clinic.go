@@ -15,6 +15,7 @@ import (
 	"myoseg/core/clinical/report"
 	"myoseg/core/clinical/sr"
 	"myoseg/core/imaging/calib"
+	"myoseg/core/imaging/decode"
 	"myoseg/core/imaging/render"
 	"myoseg/core/study/dataset"
 	"myoseg/wasm/session"
@@ -256,4 +257,25 @@ func (a *App) DeletePatient(id string) ([]string, error) {
 		}
 	}
 	return removed, a.store.SavePatients(kept)
+}
+
+// examFromDICOM fills the exam fields the page left empty from the DICOM
+// file (study date, manufacturer and model, operator); it reports whether
+// it changed anything.
+func examFromDICOM(o *session.Options, d *decode.DICOMInfo) bool {
+	if d == nil {
+		return false
+	}
+	changed := false
+	set := func(f *string, v string) {
+		if *f == "" && strings.TrimSpace(v) != "" {
+			*f, changed = strings.TrimSpace(v), true
+		}
+	}
+	if t, err := time.Parse("20060102", d.Identity.StudyDate); err == nil {
+		set(&o.ExamDate, t.Format("2006-01-02"))
+	}
+	set(&o.Scanner, strings.TrimSpace(d.Manufacturer+" "+d.Model))
+	set(&o.Operator, strings.Join(strings.Fields(strings.ReplaceAll(d.Identity.OperatorsName, "^", " ")), " "))
+	return changed
 }

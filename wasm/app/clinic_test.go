@@ -40,7 +40,7 @@ func TestReportSRDelete(t *testing.T) {
 		opt  session.Options
 	}{
 		{"ta_l.dcm", srtest.DICOM(g.(*image.Gray), id("1")), session.Options{Muscle: "tibialis_anterior", Side: "left", PatientID: "P1", ExamDate: "2026-03-01", CmPerPx: 0.01, Operator: "J. Doe"}},
-		{"ta_r.dcm", srtest.DICOM(g.(*image.Gray), id("2")), session.Options{Muscle: "tibialis_anterior", Side: "right", PatientID: "P1", ExamDate: "2026-03-01", CmPerPx: 0.01}},
+		{"ta_r.dcm", srtest.DICOM(g.(*image.Gray), id("2")), session.Options{Muscle: "tibialis_anterior", Side: "right", PatientID: "P1", CmPerPx: 0.01}}, // exam date from the file
 		{"bb_l.png", pngData, session.Options{Muscle: "biceps_brachii", Side: "left", PatientID: "P1", ExamDate: "2026-03-01", CmPerPx: 0.01}},
 		{"ta_l2.png", pngData, session.Options{Muscle: "tibialis_anterior", Side: "left", PatientID: "P1", ExamDate: "2026-09-01", CmPerPx: 0.01}},
 		{"other.png", pngData, session.Options{Muscle: "tibialis_anterior", PatientID: "P2", CmPerPx: 0.01}},
@@ -54,7 +54,14 @@ func TestReportSRDelete(t *testing.T) {
 		if err != nil || out.Item.Status != "done" {
 			t.Fatalf("%s: %v %s", j.name, err, out.Item.Error)
 		}
-		if r := decodeRecord(t, out.Item); r.PatientID != j.opt.PatientID || r.ExamDate != j.opt.ExamDate {
+		if j.name == "ta_r.dcm" && (out.Item.Options.Scanner != "srtest" || out.Item.Options.Operator != "") {
+			t.Errorf("DICOM exam fields: %+v", out.Item.Options)
+		}
+		wantDate := j.opt.ExamDate
+		if j.name == "ta_r.dcm" {
+			wantDate = "2026-03-01"
+		}
+		if r := decodeRecord(t, out.Item); r.PatientID != j.opt.PatientID || r.ExamDate != wantDate || out.Item.Options.ExamDate != wantDate {
 			t.Errorf("%s: record patient %q exam %q", j.name, r.PatientID, r.ExamDate)
 		}
 	}
