@@ -1,0 +1,263 @@
+package train
+
+import (
+	"runtime"
+	"sync"
+)
+
+// parallel runs f(lo, hi) over [0, n) in up to GOMAXPROCS chunks of
+// multiples of step (one chunk where the runtime has one thread: wasm).
+func parallel(n, step int, f func(lo, hi int)) {
+	w := runtime.GOMAXPROCS(0)
+	chunks := (n + step - 1) / step
+	if w <= 1 || chunks < 2 {
+		f(0, n)
+		return
+	}
+	w = min(w, chunks)
+	per := (chunks + w - 1) / w * step
+	var wg sync.WaitGroup
+	for lo := 0; lo < n; lo += per {
+		hi := min(lo+per, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+// im2col writes the k×k patches of x (c×h×w, zero padded by pad) as rows
+// (c·k·k) of h·w columns.
+func im2col(col, x []float32, c, h, w, k, pad int) {
+	hw := h * w
+	parallel(c, 1, func(lo, hi int) {
+		for ci := lo; ci < hi; ci++ {
+			xp := x[ci*hw : (ci+1)*hw]
+			for ky := 0; ky < k; ky++ {
+				for kx := 0; kx < k; kx++ {
+					row := col[((ci*k+ky)*k+kx)*hw : ((ci*k+ky)*k+kx+1)*hw]
+					dx := kx - pad
+					for oy := 0; oy < h; oy++ {
+						iy := oy + ky - pad
+						r := row[oy*w : (oy+1)*w]
+						if iy < 0 || iy >= h {
+							clear(r)
+							continue
+						}
+						src := xp[iy*w : (iy+1)*w]
+						lo, hi := max(0, -dx), min(w, w-dx)
+						clear(r[:lo])
+						copy(r[lo:hi], src[lo+dx:hi+dx])
+						clear(r[hi:])
+					}
+				}
+			}
+		}
+	})
+}
+
+// col2imAdd adds the patch gradients dcol back onto dx (the adjoint of im2col).
+func col2imAdd(dx, dcol []float32, c, h, w, k, pad int) {
+	hw := h * w
+	parallel(c, 1, func(lo, hi int) {
+		for ci := lo; ci < hi; ci++ {
+			xp := dx[ci*hw : (ci+1)*hw]
+			for ky := 0; ky < k; ky++ {
+				for kx := 0; kx < k; kx++ {
+					row := dcol[((ci*k+ky)*k+kx)*hw : ((ci*k+ky)*k+kx+1)*hw]
+					dxo := kx - pad
+					for oy := 0; oy < h; oy++ {
+						iy := oy + ky - pad
+						if iy < 0 || iy >= h {
+							continue
+						}
+						dst := xp[iy*w : (iy+1)*w]
+						r := row[oy*w : (oy+1)*w]
+						lo, hi := max(0, -dxo), min(w, w-dxo)
+						d := dst[lo+dxo : hi+dxo]
+						for i, v := range r[lo:hi] {
+							d[i] += v
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// gemmBias sets y (o×n) = b + wt (o×m) · col (m×n), four output rows per
+// pass over a column row.
+func gemmBias(y, wt, b, col []float32, o, m, n int) {
+	parallel(o, 4, func(lo, hi int) {
+		r := lo
+		for ; r+4 <= hi; r += 4 {
+			y0, y1, y2, y3 := y[r*n:(r+1)*n], y[(r+1)*n:(r+2)*n], y[(r+2)*n:(r+3)*n], y[(r+3)*n:(r+4)*n]
+			fill(y0, b[r])
+			fill(y1, b[r+1])
+			fill(y2, b[r+2])
+			fill(y3, b[r+3])
+			for j := 0; j < m; j++ {
+				w0, w1, w2, w3 := wt[r*m+j], wt[(r+1)*m+j], wt[(r+2)*m+j], wt[(r+3)*m+j]
+				c := col[j*n : (j+1)*n]
+				y0, y1, y2, y3 := y0[:len(c)], y1[:len(c)], y2[:len(c)], y3[:len(c)]
+				for p, v := range c {
+					y0[p] += w0 * v
+					y1[p] += w1 * v
+					y2[p] += w2 * v
+					y3[p] += w3 * v
+				}
+			}
+		}
+		for ; r < hi; r++ {
+			yr := y[r*n : (r+1)*n]
+			fill(yr, b[r])
+			for j := 0; j < m; j++ {
+				wv := wt[r*m+j]
+				c := col[j*n : (j+1)*n]
+				yr := yr[:len(c)]
+				for p, v := range c {
+					yr[p] += wv * v
+				}
+			}
+		}
+	})
+}
+
+func fill(s []float32, v float32) {
+	for i := range s {
+		s[i] = v
+	}
+}
+
+// gradWeights adds dW (o×m) += dy (o×n) · colᵀ and db += row sums of dy.
+func gradWeights(dw, db, dy, col []float32, o, m, n int) {
+	parallel(m, 1, func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			c := col[j*n : (j+1)*n]
+			r := 0
+			for ; r+4 <= o; r += 4 {
+				d0, d1, d2, d3 := dy[r*n:(r+1)*n], dy[(r+1)*n:(r+2)*n], dy[(r+2)*n:(r+3)*n], dy[(r+3)*n:(r+4)*n]
+				d0, d1, d2, d3 = d0[:len(c)], d1[:len(c)], d2[:len(c)], d3[:len(c)]
+				var s0, s1, s2, s3 float32
+				for p, v := range c {
+					s0 += d0[p] * v
+					s1 += d1[p] * v
+					s2 += d2[p] * v
+					s3 += d3[p] * v
+				}
+				dw[r*m+j] += s0
+				dw[(r+1)*m+j] += s1
+				dw[(r+2)*m+j] += s2
+				dw[(r+3)*m+j] += s3
+			}
+			for ; r < o; r++ {
+				d := dy[r*n : (r+1)*n]
+				d = d[:len(c)]
+				var s float32
+				for p, v := range c {
+					s += d[p] * v
+				}
+				dw[r*m+j] += s
+			}
+		}
+	})
+	for r := 0; r < o; r++ {
+		var s float32
+		for _, v := range dy[r*n : (r+1)*n] {
+			s += v
+		}
+		db[r] += s
+	}
+}
+
+// gradCols sets dcol (m×n) = wtᵀ · dy (o×n).
+func gradCols(dcol, wt, dy []float32, o, m, n int) {
+	parallel(m, 1, func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			dc := dcol[j*n : (j+1)*n]
+			clear(dc)
+			r := 0
+			for ; r+4 <= o; r += 4 {
+				w0, w1, w2, w3 := wt[r*m+j], wt[(r+1)*m+j], wt[(r+2)*m+j], wt[(r+3)*m+j]
+				d0, d1, d2, d3 := dy[r*n:(r+1)*n], dy[(r+1)*n:(r+2)*n], dy[(r+2)*n:(r+3)*n], dy[(r+3)*n:(r+4)*n]
+				d0, d1, d2, d3 = d0[:len(dc)], d1[:len(dc)], d2[:len(dc)], d3[:len(dc)]
+				for p := range dc {
+					dc[p] += w0*d0[p] + w1*d1[p] + w2*d2[p] + w3*d3[p]
+				}
+			}
+			for ; r < o; r++ {
+				wv := wt[r*m+j]
+				d := dy[r*n : (r+1)*n]
+				d = d[:len(dc)]
+				for p := range dc {
+					dc[p] += wv * d[p]
+				}
+			}
+		}
+	})
+}
+
+// maxPool2 is the 2×2 stride-2 max pool of c planes h×w.
+func maxPool2(y, x []float32, c, h, w int) {
+	oh, ow := h/2, w/2
+	for p := 0; p < c; p++ {
+		xp, yp := x[p*h*w:(p+1)*h*w], y[p*oh*ow:(p+1)*oh*ow]
+		for oy := 0; oy < oh; oy++ {
+			r0, r1 := xp[2*oy*w:], xp[(2*oy+1)*w:]
+			for ox := 0; ox < ow; ox++ {
+				yp[oy*ow+ox] = max(r0[2*ox], r0[2*ox+1], r1[2*ox], r1[2*ox+1])
+			}
+		}
+	}
+}
+
+// maxPool2Back adds dy to the first maximum of each window in dx.
+func maxPool2Back(dx, dy, x []float32, c, h, w int) {
+	oh, ow := h/2, w/2
+	for p := 0; p < c; p++ {
+		xp, dxp, dyp := x[p*h*w:(p+1)*h*w], dx[p*h*w:(p+1)*h*w], dy[p*oh*ow:(p+1)*oh*ow]
+		for oy := 0; oy < oh; oy++ {
+			for ox := 0; ox < ow; ox++ {
+				i := 2*oy*w + 2*ox
+				best := i
+				for _, j := range [3]int{i + 1, i + w, i + w + 1} {
+					if xp[j] > xp[best] {
+						best = j
+					}
+				}
+				dxp[best] += dyp[oy*ow+ox]
+			}
+		}
+	}
+}
+
+// transpose permutes the axes of x (shape) into y.
+func transpose(y, x []float32, shape, perm []int) {
+	st := make([]int, len(shape))
+	acc := 1
+	for j := len(shape) - 1; j >= 0; j-- {
+		st[j] = acc
+		acc *= shape[j]
+	}
+	osh := make([]int, len(perm))
+	ist := make([]int, len(perm))
+	for i, p := range perm {
+		osh[i], ist[i] = shape[p], st[p]
+	}
+	idx := make([]int, len(perm))
+	base := 0
+	for o := range y[:prod(shape)] {
+		y[o] = x[base]
+		for d := len(osh) - 1; d >= 0; d-- {
+			idx[d]++
+			base += ist[d]
+			if idx[d] < osh[d] {
+				break
+			}
+			base -= idx[d] * ist[d]
+			idx[d] = 0
+		}
+	}
+}
