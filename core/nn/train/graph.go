@@ -21,8 +21,8 @@ type graph struct {
 	shapes  [][]int
 	names   []string
 	nodes   []tnode
-	input   int // value index of the graph input
-	output  int // value index of the graph output (a Sigmoid)
+	input   int   // value index of the graph input
+	output  int   // value index of the graph output (a Sigmoid)
 	convs   []int // node indices of the Conv nodes, in order
 	consts  map[int]bool
 	onnx    *onnxpb.Model
