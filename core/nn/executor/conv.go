@@ -146,7 +146,7 @@ func (s *convStep) run(r *Runner) {
 		// Winograd on the portable path, and with vector kernels where
 		// they cover it (SIMD128); AVX's direct kernels beat it natively.
 		vec := !s.scalar && SIMD() != ""
-		if s.wino != nil && !s.noWino && (!vec || vecWinograd) {
+		if s.wino != nil && !s.noWino && (!vec || vecWinograd(s)) {
 			s.wino.run(s, x[b*inSize:(b+1)*inSize], y[b*outSize:(b+1)*outSize], r.scratch, vec)
 			continue
 		}

@@ -98,9 +98,12 @@ var modes = []string{"simd", "simd-direct", "portable", "portable-f2", "portable
 
 func setMode(n *Net, mode string) {
 	for _, s := range n.steps {
-		if c, ok := s.(*convStep); ok {
+		switch c := s.(type) {
+		case *convStep:
 			c.scalar = !strings.HasPrefix(mode, "simd")
 			c.noWino = strings.HasSuffix(mode, "-direct")
+		case *poolStep:
+			c.vec = strings.HasPrefix(mode, "simd")
 		}
 	}
 }

@@ -394,7 +394,7 @@ func (c *compiler) maxPool(n onnxNode, x *value) error {
 	y := c.newValue([]int{x.shape[0], x.shape[1], oh, ow}, len(c.steps))
 	c.vals[n.outputs[0]] = y
 	c.add(&poolStep{in: xs, out: y.store, planes: x.shape[0] * x.shape[1], h: x.shape[2], w: x.shape[3], oh: oh, ow: ow,
-		kh: k[0], kw: k[1], sh: stride[0], sw: stride[1], dh: dil[0], dw: dil[1], pt: pads[0], pl: pads[1]}, "MaxPool")
+		kh: k[0], kw: k[1], sh: stride[0], sw: stride[1], dh: dil[0], dw: dil[1], pt: pads[0], pl: pads[1], vec: true}, "MaxPool")
 	return nil
 }
 

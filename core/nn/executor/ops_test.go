@@ -162,6 +162,13 @@ func TestOps(t *testing.T) {
 				c, y, xx := i/6, i/3%2, i%3
 				return float64(max(at(c, 2*y, 2*xx), at(c, 2*y, 2*xx+1), at(c, 2*y+1, 2*xx), at(c, 2*y+1, 2*xx+1)))
 			}},
+		{"maxpool 2x2/2 wide rows", []int{1, 1, 4, 22}, []int{1, 1, 2, 11},
+			[]onnxtest.Node{{Op: "MaxPool", Inputs: []string{"x"}, Outputs: []string{"y"}, Ints: map[string][]int64{"kernel_shape": {2, 2}, "strides": {2, 2}}}}, nil,
+			func(i int) float64 {
+				y, xx := i/11, i%11
+				v := func(r, c int) float32 { return x[r*22+c] }
+				return float64(max(v(2*y, 2*xx), v(2*y, 2*xx+1), v(2*y+1, 2*xx), v(2*y+1, 2*xx+1)))
+			}},
 		{"maxpool 3x3/1 pad 1", []int{1, 3, 4, 6}, []int{1, 3, 4, 6},
 			[]onnxtest.Node{{Op: "MaxPool", Inputs: []string{"x"}, Outputs: []string{"y"}, Ints: map[string][]int64{"kernel_shape": {3, 3}, "pads": {1, 1, 1, 1}}}}, nil,
 			func(i int) float64 {
@@ -187,6 +194,9 @@ func TestOps(t *testing.T) {
 				y, xx := i/6, i%6
 				return float64(x[((y%2*2+xx%2)*2+y/2)*3+xx/2])
 			}},
+		{"transpose NCHW→NWCH", []int{1, 3, 4, 6}, []int{1, 6, 3, 4},
+			[]onnxtest.Node{{Op: "Transpose", Inputs: []string{"x"}, Outputs: []string{"y"}, Ints: map[string][]int64{"perm": {0, 3, 1, 2}}}}, nil,
+			func(i int) float64 { return float64(at(i/4%3, i%4, i/12)) }},
 		{"concat axis 1", []int{1, 3, 4, 6}, []int{1, 6, 4, 6},
 			[]onnxtest.Node{
 				{Op: "Relu", Inputs: []string{"x"}, Outputs: []string{"a"}},

@@ -27,7 +27,9 @@ func SIMD() string {
 
 // vecWinograd: the AVX direct kernels beat scalar Winograd, and there are
 // no AVX Winograd kernels, so 3×3 convolutions stay direct.
-const vecWinograd = false
+func vecWinograd(*convStep) bool { return false }
+
+func maxPool2Vec([]float32, []float32, []float32) int { return 0 }
 
 func gemmVec([]float32, []float32, []int32, int, []float32) int         { return 0 }
 func (w *winograd) input4Vec(*convStep, []float32, []float32, int) int  { return 0 }

@@ -20,8 +20,33 @@ import "simd/archsimd"
 // SIMD names the vector kernels in use ("" for the portable scalar path).
 func SIMD() string { return "simd128" }
 
-// vecWinograd: 3×3 convolutions take Winograd with vector kernels.
-const vecWinograd = true
+// vecWinograd: 3×3 convolutions with at least 16 output channels take
+// Winograd on vectors; with fewer, the transforms cost more than the
+// direct kernel (measured under Node on the shipped model, CPU time:
+// 8→8 at 240×256 6 ms direct, 8–10 ms Winograd; 16→16 at 120×128 4–7 ms
+// Winograd, 5–7 ms direct).
+func vecWinograd(s *convStep) bool { return s.co >= 16 }
+
+// maxPool2Vec is the 2×2/2 max-pool of rows r0, r1 into y, 4 outputs at a
+// time: vertical maxima at columns c and c+1 (two overlapping loads), then
+// lanes 0 and 2 hold the pairs. It returns how many outputs it wrote.
+// f32x4.max propagates NaN and orders −0 < +0, like Go's max.
+func maxPool2Vec(r0, r1, y []float32) int {
+	ox := 0
+	for ; 2*ox+9 <= len(r0) && ox+4 <= len(y); ox += 4 {
+		a, b := r0[2*ox:][:9], r1[2*ox:][:9]
+		m0 := load4(a[0:4]).Max(load4(b[0:4]))
+		m1 := load4(a[1:5]).Max(load4(b[1:5]))
+		m4 := load4(a[4:8]).Max(load4(b[4:8]))
+		m5 := load4(a[5:9]).Max(load4(b[5:9]))
+		var h [8]float32
+		m0.Max(m1).Store(h[0:4])
+		m4.Max(m5).Store(h[4:8])
+		d := y[ox : ox+4]
+		d[0], d[1], d[2], d[3] = h[0], h[2], h[4], h[6]
+	}
+	return ox
+}
 
 type f32x4 = archsimd.Float32x4
 
@@ -155,15 +180,24 @@ func (w *winograd) input4Vec(s *convStep, p, v []float32, ty int) int {
 		pc := p[c*plane+4*ty*wp:][:6*wp]
 		vc := v[c*w.tw:]
 		for tx := 0; tx < n; tx += 4 {
-			var t [6][6]f32x4 // (Bᵀ d)[i][j] of the 4 tiles
+			// (Bᵀ d)[i][j] of the 4 tiles, through memory: arrays of
+			// vectors are not kept in registers.
+			var t [36][4]float32
 			for j := 0; j < 6; j++ {
 				o := (j&3)*qw + tx + j>>2
-				t[0][j], t[1][j], t[2][j], t[3][j], t[4][j], t[5][j] = bt6v(load4(pc[o:][:4]), load4(pc[wp+o:][:4]),
+				t0, t1, t2, t3, t4, t5 := bt6v(load4(pc[o:][:4]), load4(pc[wp+o:][:4]),
 					load4(pc[2*wp+o:][:4]), load4(pc[3*wp+o:][:4]), load4(pc[4*wp+o:][:4]), load4(pc[5*wp+o:][:4]))
+				t0.StoreArray(&t[j])
+				t1.StoreArray(&t[6+j])
+				t2.StoreArray(&t[12+j])
+				t3.StoreArray(&t[18+j])
+				t4.StoreArray(&t[24+j])
+				t5.StoreArray(&t[30+j])
 			}
 			for i := 0; i < 6; i++ {
-				r := &t[i]
-				v0, v1, v2, v3, v4, v5 := bt6v(r[0], r[1], r[2], r[3], r[4], r[5])
+				r := t[6*i : 6*i+6]
+				v0, v1, v2, v3, v4, v5 := bt6v(archsimd.LoadFloat32x4Array(&r[0]), archsimd.LoadFloat32x4Array(&r[1]), archsimd.LoadFloat32x4Array(&r[2]),
+					archsimd.LoadFloat32x4Array(&r[3]), archsimd.LoadFloat32x4Array(&r[4]), archsimd.LoadFloat32x4Array(&r[5]))
 				b := 6*i*st + tx
 				store4(v0, vc[b:][:4])
 				store4(v1, vc[b+st:][:4])
@@ -189,26 +223,32 @@ func (w *winograd) output4Vec(s *convStep, m, out []float32, ty int) int {
 		mo := m[o*tw:]
 		rows := w.outRows(s, out, o, ty)
 		for tx := 0; tx < n; tx += 4 {
-			var r [4][6]f32x4 // Aᵀ M, per column j
+			var r [24][4]float32 // Aᵀ M: row k, column j at 6k+j
 			for j := 0; j < 6; j++ {
-				r[0][j], r[1][j], r[2][j], r[3][j] = at6v(load4(mo[j*os+tx:][:4]), load4(mo[(6+j)*os+tx:][:4]), load4(mo[(12+j)*os+tx:][:4]),
+				r0, r1, r2, r3 := at6v(load4(mo[j*os+tx:][:4]), load4(mo[(6+j)*os+tx:][:4]), load4(mo[(12+j)*os+tx:][:4]),
 					load4(mo[(18+j)*os+tx:][:4]), load4(mo[(24+j)*os+tx:][:4]), load4(mo[(30+j)*os+tx:][:4]))
+				r0.StoreArray(&r[j])
+				r1.StoreArray(&r[6+j])
+				r2.StoreArray(&r[12+j])
+				r3.StoreArray(&r[18+j])
 			}
 			for k, row := range rows {
 				if row == nil {
 					continue
 				}
-				q := &r[k]
-				y0, y1, y2, y3 := at6v(q[0], q[1], q[2], q[3], q[4], q[5])
-				var t [4][4]float32 // t[l][tile]: pixel l of each tile
-				for l, y := range [4]f32x4{y0, y1, y2, y3} {
-					y = y.Add(b)
-					if s.act.kind == actRelu {
-						y = relu4(y)
-					}
-					y.StoreArray(&t[l])
+				q := r[6*k : 6*k+6]
+				y0, y1, y2, y3 := at6v(archsimd.LoadFloat32x4Array(&q[0]), archsimd.LoadFloat32x4Array(&q[1]), archsimd.LoadFloat32x4Array(&q[2]),
+					archsimd.LoadFloat32x4Array(&q[3]), archsimd.LoadFloat32x4Array(&q[4]), archsimd.LoadFloat32x4Array(&q[5]))
+				y0, y1, y2, y3 = y0.Add(b), y1.Add(b), y2.Add(b), y3.Add(b)
+				if s.act.kind == actRelu {
+					y0, y1, y2, y3 = relu4(y0), relu4(y1), relu4(y2), relu4(y3)
 				}
 				// No shuffles in SIMD128's Go API: interleave through memory.
+				var t [4][4]float32 // t[l][i]: pixel l of tile i
+				y0.StoreArray(&t[0])
+				y1.StoreArray(&t[1])
+				y2.StoreArray(&t[2])
+				y3.StoreArray(&t[3])
 				d := row[4*tx : 4*tx+16]
 				for i := 0; i < 4; i++ {
 					d[4*i], d[4*i+1], d[4*i+2], d[4*i+3] = t[0][i], t[1][i], t[2][i], t[3][i]

@@ -17,7 +17,7 @@ func (s *unaryStep) run(r *Runner) {
 }
 
 // transposeStep permutes axes. It walks the output in order with an
-// odometer over the input strides; the innermost axis is a tight loop.
+// odometer over the input strides; the innermost two axes are a tight loop.
 type transposeStep struct {
 	in, out int
 	oshape  []int // output shape
@@ -43,19 +43,32 @@ func (s *transposeStep) bind(f func(int) int) { s.in, s.out = f(s.in), f(s.out) 
 func (s *transposeStep) run(r *Runner) {
 	x, y := r.bufs[s.in], r.bufs[s.out][:prod(s.oshape)]
 	last := len(s.oshape) - 1
+	if last == 0 { // a 1-D transpose is a copy
+		copy(y, x[:len(y)])
+		return
+	}
+	// The last two output axes form one block per odometer step: the
+	// pixel shuffle's last axis has only 2 elements, too short to pay
+	// for an odometer step each.
 	n, st := s.oshape[last], s.istride[last]
-	idx := make([]int, last+1)
+	a, sa := s.oshape[last-1], s.istride[last-1]
+	idx := make([]int, last)
 	base := 0
-	for o := 0; o < len(y); o += n {
-		row := y[o : o+n]
+	for o := 0; o < len(y); o += a * n {
+		blk := y[o : o+a*n]
 		if st == 1 {
-			copy(row, x[base:base+n])
+			for i := 0; i < a; i++ {
+				copy(blk[i*n:(i+1)*n], x[base+i*sa:][:n])
+			}
 		} else {
-			for j := range row {
-				row[j] = x[base+j*st]
+			for j := 0; j < n; j++ {
+				xj := x[base+j*st:]
+				for i := 0; i < a; i++ {
+					blk[i*n+j] = xj[i*sa]
+				}
 			}
 		}
-		for d := last - 1; d >= 0; d-- {
+		for d := last - 2; d >= 0; d-- {
 			idx[d]++
 			base += s.istride[d]
 			if idx[d] < s.oshape[d] {
@@ -97,6 +110,7 @@ type poolStep struct {
 	planes, h, w, oh, ow       int
 	kh, kw, sh, sw, dh, dw, pt int
 	pl                         int
+	vec                        bool // vector kernel where built (tests turn it off)
 }
 
 func (s *poolStep) bind(f func(int) int) { s.in, s.out = f(s.in), f(s.out) }
@@ -111,7 +125,11 @@ func (s *poolStep) run(r *Runner) {
 				r0 := xp[2*oy*s.w : 2*oy*s.w+2*s.ow]
 				r1 := xp[(2*oy+1)*s.w : (2*oy+1)*s.w+2*s.ow]
 				yr := yp[oy*s.ow : (oy+1)*s.ow]
-				for ox := range yr {
+				ox0 := 0
+				if s.vec {
+					ox0 = maxPool2Vec(r0, r1, yr)
+				}
+				for ox := ox0; ox < len(yr); ox++ {
 					m := max(r0[2*ox], r0[2*ox+1])
 					yr[ox] = max(m, r1[2*ox], r1[2*ox+1])
 				}
