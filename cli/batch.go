@@ -98,6 +98,15 @@ func runBatch(args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return asUsage(err)
 	}
+	shardKey := ""
+	if !shard.Whole() {
+		shardKey = shard.String()
+	}
+	lock, err := lockFolder(*out, shardKey, "batch")
+	if err != nil {
+		return asUsage(err)
+	}
+	defer lock.Release()
 	store := dirStore(*out)
 	if err := store.clearStale(plan.Owned()); err != nil {
 		return asUsage(err)

@@ -101,15 +101,19 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := nothingScored(rep); err != nil {
+		return err
+	}
 	files, err := report.Build(rep, meta)
 	if err != nil {
 		return err
 	}
-	store := dirStore(*out)
-	for _, f := range files {
-		if err := store.WriteFile(f.Name, f.Data); err != nil {
-			return err
-		}
+	set := make([]pipeline.File, len(files))
+	for i, f := range files {
+		set[i] = pipeline.File{Name: f.Name, Data: f.Data}
+	}
+	if err := dirStore(*out).WriteAll(set); err != nil {
+		return err
 	}
 	printEvalSummary(stdout, rep, *out)
 	return nil
@@ -147,4 +151,25 @@ func printEvalSummary(w io.Writer, rep *eval.Report, out string) {
 		}
 	}
 	fmt.Fprintf(w, "report: %s\n", filepath.Join(out, "report.html"))
+}
+
+// nothingScored is an error when no image has both masks: a report of
+// nothing would read as a finished evaluation. It names the first image's
+// problem, which is usually everyone's (a wrong --pred folder).
+func nothingScored(rep *eval.Report) error {
+	for _, r := range rep.Images {
+		if r.Scored() {
+			return nil
+		}
+	}
+	why := "no images in the dataset"
+	if len(rep.Images) > 0 {
+		r := rep.Images[0]
+		why = r.Item.ImagePath
+		if len(r.Problems) > 0 {
+			why += ": " + r.Problems[0]
+		}
+		why = "e.g. " + why
+	}
+	return fmt.Errorf("nothing scored: none of the %d images has both an expert and an automatic mask (%s)", len(rep.Images), why)
 }

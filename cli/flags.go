@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"myoseg/core/clinical/zscore"
@@ -50,9 +51,10 @@ func showUsage(fs *flag.FlagSet) error {
 // modelFlags are --model, --engine and --workers, the same in every
 // command that runs the model.
 type modelFlags struct {
-	path    string
-	engine  string
-	workers int
+	path      string
+	engine    string
+	workers   int
+	maxPixels int64
 }
 
 func (f *modelFlags) register(fs *flag.FlagSet) {
@@ -60,6 +62,9 @@ func (f *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.engine, "engine", open.Default, "inference engine: "+strings.Join(open.Names(), " or ")+
 		" (fast: core/nn/executor; gorgonnx: onnx-go + gorgonia, the reference)")
 	fs.IntVar(&f.workers, "workers", 0, "images processed at once, one model runner each (0: the build's default, one per core on the CPU)")
+	fs.Int64Var(&f.maxPixels, "max-pixels", pipeline.DefaultMaxPixels, fmt.Sprintf(
+		"refuse images of more pixels than this, from the header, before decoding (the default keeps one image under 1 GB of memory: "+
+			"up to %d bytes a pixel; with --workers N, N images are in memory at once)", pipeline.BytesPerPixel))
 }
 
 // Workers is --workers, or the engine's default.
@@ -74,6 +79,9 @@ func (f *modelFlags) Workers() int {
 func (f *modelFlags) check() error {
 	if f.workers < 0 {
 		return usageError("--workers must be 0 (the default) or more, got %d", f.workers)
+	}
+	if f.maxPixels <= 0 {
+		return usageError("--max-pixels must be 1 or more, got %d", f.maxPixels)
 	}
 	return asUsage(open.Check(f.engine))
 }
@@ -98,7 +106,10 @@ func (f *modelFlags) segmenter() (*pipeline.Segmenter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pipeline.New(m, eng), nil
+	// The collector aims to keep the heap within what the images in
+	// flight may hold, rather than letting garbage double it.
+	debug.SetMemoryLimit(int64(f.Workers())*f.maxPixels*pipeline.BytesPerPixel + 256<<20)
+	return pipeline.New(m, eng).WithMaxPixels(f.maxPixels), nil
 }
 
 // sexFlag is a sex letter, M or F in any case (zscore.ParseSex).

@@ -52,6 +52,11 @@ func runMerge(args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return asUsage(err)
 	}
+	lock, err := lockFolder(*out, "", "merge")
+	if err != nil {
+		return asUsage(err)
+	}
+	defer lock.Release()
 	store := dirStore(*out)
 	names := batch.SummaryNames(batch.Shard{})
 	for _, name := range names { // the manifest last

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"myoseg/core/clinical/record"
 	"myoseg/core/clinical/zscore"
 	"myoseg/core/imaging/calib"
+	"myoseg/core/imaging/decode"
 	"myoseg/core/pipeline"
 )
 
@@ -138,7 +140,7 @@ func segmentOne(seg *pipeline.Segmenter, req pipeline.Request, spacing map[strin
 	if err != nil {
 		return nil, err
 	}
-	req.Data = data
+	req.Data, req.Path = data, path // errors name the file as given
 	if spacing != nil {
 		u, ok := spacing[filepath.Base(path)]
 		if !ok {
@@ -147,20 +149,19 @@ func segmentOne(seg *pipeline.Segmenter, req pipeline.Request, spacing map[strin
 		req.User = u
 	}
 	res, err := seg.Run(context.Background(), req)
+	if errors.Is(err, decode.ErrTooLarge) {
+		return nil, fmt.Errorf("%w (--max-pixels raises the limit, at up to %d bytes of memory a pixel)", err, pipeline.BytesPerPixel)
+	}
 	if err != nil {
 		return nil, err
 	}
 	if out == "" {
 		return &res.Record, nil
 	}
-	// All three files are rendered before any is written, so an error leaves nothing.
+	// All three files are rendered, then written all or none.
 	files, err := res.Files(pipeline.OutputsFor("", stem, false), res.Record)
 	if err == nil {
-		for _, f := range files {
-			if err = dirStore(out).WriteFile(f.Name, f.Data); err != nil {
-				break
-			}
-		}
+		err = dirStore(out).WriteAll(files)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

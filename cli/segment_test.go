@@ -65,9 +65,9 @@ func TestSegmentCommand(t *testing.T) {
 	if code := run("segment", args, &stdout, &stderr); code != 1 {
 		t.Fatalf("exit %d, want 1 (some files failed); stderr:\n%s", code, stderr.String())
 	}
-	// One error line per bad file, naming it.
+	// One error line per bad file, naming it as given.
 	for name := range bad {
-		if !strings.Contains(stderr.String(), "error: decode: "+name+": ") {
+		if !strings.Contains(stderr.String(), "error: decode: "+filepath.Join(in, name)+": ") {
 			t.Errorf("no error line for %s in:\n%s", name, stderr.String())
 		}
 	}

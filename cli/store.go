@@ -3,10 +3,15 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+
+	"myoseg/core/pipeline"
 )
 
 // dirStore is an output folder on disk (batch.Store): files are written
@@ -61,12 +66,95 @@ func (d dirStore) clearStale(owned map[string]bool) error {
 // writeFileAtomic writes data to a temporary file beside path and renames
 // it into place, so a killed run never leaves a half-written file.
 func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
+	tmp, err := writeTemp(path, data)
+	if err == nil {
+		err = os.Rename(tmp, path)
 	}
-	tmp := f.Name()
+	if err != nil {
+		if tmp != "" {
+			os.Remove(tmp)
+		}
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// WriteAll writes a set of files that belong together (one image's mask,
+// overlay and record; a report) all or nothing: each to a temporary name
+// beside its target, synced, then all renamed into place. On any error the
+// temporary files and the files already renamed are removed, so a full disk
+// never leaves a mask without its record.
+func (d dirStore) WriteAll(files []pipeline.File) error {
+	temps := make([]string, 0, len(files))
+	undo := func(renamed int) {
+		for i, t := range temps {
+			if i < renamed {
+				os.Remove(d.path(files[i].Name))
+			} else {
+				os.Remove(t)
+			}
+		}
+	}
+	for _, f := range files {
+		p := d.path(f.Name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			undo(0)
+			return err
+		}
+		tmp, err := writeTemp(p, f.Data)
+		if err != nil {
+			if tmp != "" {
+				os.Remove(tmp)
+			}
+			undo(0)
+			return fmt.Errorf("write %s: %w", p, err)
+		}
+		temps = append(temps, tmp)
+	}
+	for i, f := range files {
+		if err := os.Rename(temps[i], d.path(f.Name)); err != nil {
+			undo(i)
+			return fmt.Errorf("write %s: %w", d.path(f.Name), err)
+		}
+	}
+	return nil
+}
+
+// tempFile is what writing a temporary file needs; tests inject failures
+// through createTemp.
+type tempFile interface {
+	io.Writer
+	Sync() error
+	Close() error
+	Name() string
+}
+
+// createTemp creates a new file beside path named ".BASE.tmp-N" (the names
+// clearStale removes). Its mode is 0666 less the umask, as os.Create gives:
+// os.CreateTemp's 0600 would leave results unreadable to colleagues sharing
+// the output folder.
+var createTemp = func(path string) (tempFile, error) {
+	dir, base := filepath.Split(path)
+	for {
+		name := filepath.Join(dir, "."+base+".tmp-"+strconv.FormatUint(uint64(rand.Uint32()), 10))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return f, nil
+	}
+}
+
+// writeTemp writes data, synced, to a new temporary file beside path and
+// returns its name ("" when none was created).
+func writeTemp(path string, data []byte) (string, error) {
+	f, err := createTemp(path)
+	if err != nil {
+		return "", err
+	}
 	_, err = f.Write(data)
 	if err == nil {
 		err = f.Sync()
@@ -74,12 +162,5 @@ func writeFileAtomic(path string, data []byte) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return f.Name(), err
 }

@@ -228,13 +228,20 @@ func Run(ctx context.Context, cfg Config, plan *Plan) (*Summary, error) {
 		return sum, context.Canceled
 	}
 
+	// The summary is rebuilt from the record files, not from this run's
+	// memory, so results.csv/.jsonl always say what records/ holds.
 	var rows []record.Record
 	for _, i := range plan.Mine {
-		if recs[i] != nil {
-			rows = append(rows, *recs[i])
-		} else {
+		if recs[i] == nil {
 			sum.Failures = append(sum.Failures, *fails[i])
+			continue
 		}
+		rec, err := readEntry(cfg.Out, plan.Outputs(i).Record, plan.All[i].Key)
+		if err != nil {
+			return sum, fmt.Errorf("batch: %w", err)
+		}
+		recs[i] = rec
+		rows = append(rows, *rec)
 	}
 	if plan.Shard.Whole() { // a shard may hold only some of a subject's muscles
 		sum.Readings = readings(plan, recs)
@@ -368,6 +375,22 @@ func done(out Store, name, key, inHash, modelHash, reqHash string, want []string
 		}
 	}
 	return &e.Record, true
+}
+
+// readEntry reads the record of input key from its record file.
+func readEntry(out Store, name, key string) (*record.Record, error) {
+	data, err := out.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("rebuilding the results from %s: %w", name, err)
+	}
+	var e entry
+	if err := json.Unmarshal(data, &e); err != nil {
+		return nil, fmt.Errorf("rebuilding the results from %s: %w", name, err)
+	}
+	if e.Version != entryVersion || e.Input != key {
+		return nil, fmt.Errorf("rebuilding the results from %s: it is the record of %q (version %d), not of %q", name, e.Input, e.Version, key)
+	}
+	return &e.Record, nil
 }
 
 // readings is the patient-level reading of each subject (Input.Subject)

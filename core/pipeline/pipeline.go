@@ -79,11 +79,10 @@ type Segmenter struct {
 // image above MaxPixels is refused before anything is decoded.
 const (
 	BytesPerPixel = 20
-	// DefaultMaxPixels keeps one run's peak memory under 1 GB: live heap
-	// at BytesPerPixel, plus what the collector lets garbage grow to
-	// (measured peak resident memory, /usr/bin/time, 8000×8000: see
-	// README's reliability section).
-	DefaultMaxPixels = 36_000_000
+	// DefaultMaxPixels keeps one image's peak under 1 GB at BytesPerPixel
+	// (the CLI also sets the collector's memory limit to it, so garbage
+	// does not double the heap): 50 Mpx, e.g. 7000×7000.
+	DefaultMaxPixels = 1_000_000_000 / BytesPerPixel
 )
 
 // postMaxPixels bounds the grid the mask is cleaned on. The model sees the
