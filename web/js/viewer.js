@@ -1,14 +1,20 @@
 // The viewer: the selected image on a canvas with the mask's fill and
-// contour, pan and zoom, and hand correction (brush, eraser, undo, redo,
-// reset to the model's mask); each change is remeasured by the worker.
+// contour, pan and zoom, and hand correction (brush, eraser, and the
+// outline, contour and nudge tools of edit.js; undo, redo, reset to the
+// model's mask); each change is remeasured by the worker.
 import { $, $$, state } from './state.js';
 import { remeasure } from './workers.js';
 import { showDetail } from './detail.js';
+import {
+  initEdit, editOptions, startOutline, cancelOutline, outlineDown, outlineMove, outlineBackspace,
+  closeOutline, outlineActive, editStatus, contourDown, contourMove, contourUp, deleteHandle, handlesFor, tidy, drawEdit,
+} from './edit.js';
 
 const UNDO_LIMIT = 30;
 
 const canvas = () => $('#view');
-const view = { scale: 1, tx: 0, ty: 0, fitted: true, tool: 'pan', size: 12, show: true, opacity: 0.35 };
+const view = { scale: 1, tx: 0, ty: 0, fitted: true, tool: 'pan', size: 12, show: true, opacity: 0.35, tidy: true };
+let hover = null;         // the pointer in image px, for the brush's circle
 let imgCanvas = null;     // the grey image
 let fillCanvas = null;    // mask pixels, opaque (drawn with globalAlpha)
 let edgeCanvas = null;    // contour pixels
@@ -35,7 +41,7 @@ export function selectItem(id, keepView) {
     draw();
     return;
   }
-  if (current !== it || !keepView) view.fitted = true;
+  if (current !== it || !keepView) { view.fitted = true; cancelOutline(); }
   current = it;
   $('#canvas-empty').hidden = true;
   imgCanvas = document.createElement('canvas');
@@ -53,6 +59,28 @@ export function selectItem(id, keepView) {
   for (const c of [fillCanvas, edgeCanvas]) { c.width = it.width; c.height = it.height; }
   updateOverlay(0, 0, it.width, it.height);
   draw();
+  // Nothing found, or the quality check flagged the mask: say so and start
+  // the outline tool, once per item.
+  const howTo = 'Outline it: click along the fascia, close on the first point or press Enter (? lists the keys).';
+  const r = it.record || {};
+  if (!it.autoOutline && !it.mask.some((v) => v)) {
+    it.autoOutline = true;
+    note('The model found no muscle in this image. ' + howTo);
+    setTool('outline');
+  } else if (!it.autoOutline && r.quality === 'flagged' && !it.corrected) {
+    it.autoOutline = true;
+    note(`The quality check flagged this mask${r.quality_reasons ? ' (' + r.quality_reasons + ')' : ''}. ` + howTo);
+    setTool('outline');
+  } else if (prev !== id) {
+    note('');
+  }
+}
+
+// note shows a line about editing under the toolbar ('' hides it).
+function note(text) {
+  const n = $('#edit-note');
+  n.textContent = text;
+  n.hidden = !text;
 }
 
 // updateOverlay redraws fill and contour inside [x0,x1)×[y0,y1) (plus a
@@ -86,6 +114,7 @@ function updateOverlay(x0, y0, x1, y1) {
 function fit() {
   const c = canvas();
   if (!current) return;
+  // The largest zoom that shows the whole image: small images open enlarged.
   const s = Math.min(c.width / current.width, c.height / current.height);
   view.scale = s;
   view.tx = (c.width - current.width * s) / 2;
@@ -118,9 +147,12 @@ export function draw() {
     ctx.globalAlpha = 1;
     ctx.drawImage(edgeCanvas, 0, 0);
   }
+  ctx.imageSmoothingEnabled = true;
+  drawEdit(ctx, current, view.tool, hover);
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   // Where the image is on the canvas (canvas pixels), for tests driving the brush.
   c.dataset.view = JSON.stringify({ scale: view.scale, tx: view.tx, ty: view.ty, ratio: c.width / c.clientWidth });
+  c.dataset.edit = JSON.stringify({ tool: view.tool, snap: editOptions.snap, tidy: view.tidy, ...editStatus() });
 }
 
 function resizeCanvas() {
@@ -139,6 +171,30 @@ function zoomAt(factor, cx, cy) {
   view.tx = cx - (cx - view.tx) * (s / view.scale);
   view.ty = cy - (cy - view.ty) * (s / view.scale);
   view.scale = s;
+  view.fitted = false;
+  draw();
+}
+
+// fitMask zooms to the mask's bounding box with a margin (the whole image
+// when the mask is empty).
+function fitMask() {
+  const it = current;
+  if (!it) return;
+  let x0 = it.width, y0 = it.height, x1 = -1, y1 = -1;
+  for (let y = 0; y < it.height; y++) {
+    const row = y * it.width;
+    for (let x = 0; x < it.width; x++) {
+      if (it.mask[row + x]) { if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y; }
+    }
+  }
+  if (x1 < 0) { view.fitted = true; draw(); return; }
+  const c = canvas();
+  const m = 0.15 * Math.max(x1 - x0 + 1, y1 - y0 + 1) + 8;
+  const w = x1 - x0 + 1 + 2 * m, h = y1 - y0 + 1 + 2 * m;
+  const s = Math.min(c.width / w, c.height / h, 40);
+  view.scale = s;
+  view.tx = c.width / 2 - (x0 + x1 + 1) / 2 * s;
+  view.ty = c.height / 2 - (y0 + y1 + 1) / 2 * s;
   view.fitted = false;
   draw();
 }
@@ -172,8 +228,8 @@ function paint(a, b, value) {
   updateOverlay(Math.min(a.x, b.x) - r, Math.min(a.y, b.y) - r, Math.max(a.x, b.x) + r + 1, Math.max(a.y, b.y) + r + 1);
 }
 
-function pushUndo(it) {
-  it.undo.push(it.mask.slice());
+function pushUndo(it, before) {
+  it.undo.push(before ? before.slice() : it.mask.slice());
   if (it.undo.length > UNDO_LIMIT) it.undo.shift();
   it.redo = [];
 }
@@ -203,8 +259,30 @@ function resetMask() {
   setMask(it, it.modelMask.slice());
 }
 
+// commit makes mask the item's mask as one undoable step (before: the mask
+// to return to, when previews already replaced it).
+function commit(it, mask, before) {
+  pushUndo(it, before || it.mask);
+  setMask(it, mask);
+}
+
+// preview shows an edit in progress and remeasures it without saving.
+function preview(it, mask) {
+  it.mask = mask;
+  if (current === it) { updateOverlay(0, 0, it.width, it.height); draw(); }
+  remeasure(it, false);
+}
+
 export function setupViewer() {
   const c = canvas();
+  // For the e2e tests: the shown mask's bytes, base64.
+  window.myosegMaskB64 = () => {
+    if (!current) return '';
+    let bin = '';
+    for (let i = 0; i < current.mask.length; i += 8192) bin += String.fromCharCode.apply(null, current.mask.subarray(i, i + 8192));
+    return btoa(bin);
+  };
+  initEdit({ view, draw, commit, preview, note, current: () => current });
   new ResizeObserver(resizeCanvas).observe($('#canvas-wrap'));
   let drag = null;
   let spaceDown = false;
@@ -216,7 +294,18 @@ export function setupViewer() {
     const panning = view.tool === 'pan' || e.button === 1 || spaceDown;
     if (panning) {
       drag = { mode: 'pan', cx: p.cx, cy: p.cy, tx: view.tx, ty: view.ty };
-    } else if (e.button === 0) {
+    } else if (e.button !== 0) {
+      // only the left button edits
+    } else if (view.tool === 'outline') {
+      outlineDown(current, p, e);
+    } else if (view.tool === 'contour' || view.tool === 'nudge') {
+      const it = current;
+      drag = { mode: 'contour', pending: true };
+      contourDown(it, p, e, view.tool).then((dragging) => {
+        if (drag && drag.mode === 'contour') { if (dragging) drag.pending = false; else drag = null; }
+        else if (dragging) contourUp(it); // released before the handles came
+      });
+    } else {
       pushUndo(current);
       drag = { mode: 'paint', last: p, value: view.tool === 'brush' ? 255 : 0 };
       paint(p, p, drag.value);
@@ -225,8 +314,17 @@ export function setupViewer() {
     }
   });
   c.addEventListener('pointermove', (e) => {
-    if (!drag) return;
     const p = toImage(e);
+    hover = p;
+    if (!drag) {
+      if (view.tool === 'outline') outlineMove(current, p, e);
+      else if (view.tool === 'brush' || view.tool === 'eraser' || view.tool === 'nudge') draw();
+      return;
+    }
+    if (drag.mode === 'contour') {
+      if (!drag.pending) contourMove(current, p);
+      return;
+    }
     if (drag.mode === 'pan') {
       view.tx = drag.tx + (p.cx - drag.cx);
       view.ty = drag.ty + (p.cy - drag.cy);
@@ -240,9 +338,23 @@ export function setupViewer() {
     }
   });
   const end = () => {
-    if (drag && drag.mode === 'paint' && current) remeasure(current, true);
+    const d = drag;
     drag = null;
+    if (!d || !current) return;
+    if (d.mode === 'contour' && !d.pending) contourUp(current);
+    if (d.mode !== 'paint') return;
+    if (!view.tidy) { remeasure(current, true); return; }
+    // The paper's clean-up after each stroke: one region kept (the brushed
+    // one), holes filled after the brush.
+    const it = current;
+    tidy(it, d.value === 255, d.last).then((m) => {
+      it.mask = m;
+      if (current === it) { updateOverlay(0, 0, it.width, it.height); draw(); }
+      remeasure(it, true);
+    }, (err) => { note('Tidy: ' + err.message); remeasure(it, true); });
   };
+  c.addEventListener('pointerleave', () => { hover = null; draw(); });
+  c.addEventListener('dblclick', (e) => { if (view.tool === 'outline') { e.preventDefault(); closeOutline(); } });
   c.addEventListener('pointerup', end);
   c.addEventListener('pointercancel', end);
   c.addEventListener('wheel', (e) => {
@@ -266,6 +378,11 @@ export function setupViewer() {
   $('#zoom-in').addEventListener('click', () => zoomAt(1.25, ...center()));
   $('#zoom-out').addEventListener('click', () => zoomAt(0.8, ...center()));
   $('#zoom-fit').addEventListener('click', () => { view.fitted = true; draw(); });
+  $('#zoom-mask').addEventListener('click', fitMask);
+  $('#snap').addEventListener('change', (e) => setSnap(e.target.checked));
+  $('#tidy').addEventListener('change', (e) => setTidy(e.target.checked));
+  $('#help-btn').addEventListener('click', () => { $('#help').hidden = !$('#help').hidden; });
+  $('#help-close').addEventListener('click', () => { $('#help').hidden = true; });
   $('#show-mask').addEventListener('change', (e) => { view.show = e.target.checked; draw(); });
   $('#opacity').addEventListener('input', (e) => { view.opacity = Number(e.target.value) / 100; draw(); });
   $('#brush-size').addEventListener('input', (e) => setBrushSize(Number(e.target.value)));
@@ -283,7 +400,21 @@ export function setupViewer() {
     if ((e.ctrlKey || e.metaKey) && k === 'z') { e.preventDefault(); if (e.shiftKey) redo(); else undo(); return; }
     if ((e.ctrlKey || e.metaKey) && k === 'y') { e.preventDefault(); redo(); return; }
     if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (view.tool === 'outline' && outlineActive()) {
+      if (e.key === 'Enter') { e.preventDefault(); closeOutline(); return; }
+      if (e.key === 'Backspace') { e.preventDefault(); outlineBackspace(); return; }
+      if (e.key === 'Escape') { e.preventDefault(); cancelOutline(); return; }
+    }
+    if ((e.key === 'Delete' || e.key === 'Backspace') && view.tool === 'contour' && current) { e.preventDefault(); deleteHandle(current); return; }
+    if (e.key === 'Escape') { $('#help').hidden = true; return; }
+    if (e.key === '?') { $('#help').hidden = !$('#help').hidden; return; }
     if (k === 'b') setTool('brush');
+    else if (k === 'o') setTool('outline');
+    else if (k === 'c') setTool('contour');
+    else if (k === 'n') setTool('nudge');
+    else if (k === 's') setSnap(!editOptions.snap);
+    else if (k === 't') setTidy(!view.tidy);
+    else if (k === 'f') fitMask();
     else if (k === 'e') setTool('eraser');
     else if (k === 'p') setTool('pan');
     else if (k === 'm') { $('#show-mask').checked = !$('#show-mask').checked; view.show = $('#show-mask').checked; draw(); }
@@ -296,12 +427,28 @@ export function setupViewer() {
 }
 
 function setTool(tool) {
+  if (view.tool === 'outline' && tool !== 'outline') cancelOutline();
   view.tool = tool;
+  if (tool === 'outline' && current) startOutline(current);
+  if ((tool === 'contour' || tool === 'nudge') && current) handlesFor(current);
+  draw();
   for (const r of $$('input[name=tool]')) r.checked = r.value === tool;
   canvas().className = 'tool-' + tool;
+}
+function setSnap(on) {
+  editOptions.snap = on;
+  $('#snap').checked = on;
+  if (view.tool === 'outline' && current && !outlineActive()) startOutline(current);
+  draw();
+}
+function setTidy(on) {
+  view.tidy = on;
+  $('#tidy').checked = on;
+  draw();
 }
 function setBrushSize(n) {
   view.size = Math.min(80, Math.max(1, n));
   $('#brush-size').value = String(view.size);
   $('#brush-size-out').textContent = `${view.size} px`;
+  draw();
 }
