@@ -27,11 +27,19 @@ func runBrowser(ctx context.Context, cfg config, set *imageSet, res *Results, wo
 	if _, err := os.Stat(filepath.Join(ortDist, "ort.wasm.min.mjs")); err != nil {
 		return fmt.Errorf("onnxruntime-web is not installed (cd bench && npm install --ignore-scripts): %w", err)
 	}
-	wasmPath := filepath.Join(work, "bench.wasm")
-	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", wasmPath, "./bench/wasm")
-	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "GOEXPERIMENT=")
-	if b, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("build wasm: %v: %s", err, b)
+	// Both builds, as the app ships them: SIMD128 (GOEXPERIMENT=simd, what
+	// a browser with SIMD runs, timed unless -wasm-simd=false) and scalar.
+	wasmSIMD, wasmScalar := filepath.Join(work, "bench-simd.wasm"), filepath.Join(work, "bench.wasm")
+	for _, b := range []struct{ path, exp string }{{wasmSIMD, "simd"}, {wasmScalar, ""}} {
+		build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", b.path, "./bench/wasm")
+		build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "GOEXPERIMENT="+b.exp)
+		if out, err := build.CombinedOutput(); err != nil {
+			return fmt.Errorf("build wasm (GOEXPERIMENT=%s): %v: %s", b.exp, err, out)
+		}
+	}
+	wasmPath, wasmKind := wasmSIMD, "SIMD128"
+	if !cfg.WasmSIMD {
+		wasmPath, wasmKind = wasmScalar, "portable scalar"
 	}
 	goroot, _ := exec.Command("go", "env", "GOROOT").Output()
 	wasmExec := filepath.Join(strings.TrimSpace(string(goroot)), "lib", "wasm", "wasm_exec.js")
@@ -179,7 +187,7 @@ func runBrowser(ctx context.Context, cfg config, set *imageSet, res *Results, wo
 	}
 	om, op := stats(oursTimes)
 	f := firsts["ours"]
-	ours := BrowserRow{Engine: "ours (core/nn/executor wasm, portable scalar)", Threads: 1, Runs: len(oursTimes), MedianMs: om, P90Ms: op,
+	ours := BrowserRow{Engine: "ours (core/nn/executor wasm, " + wasmKind + ")", Threads: 1, Runs: len(oursTimes), MedianMs: om, P90Ms: op,
 		LoadMs: oursLoad, FirstColdMs: f[0].FirstMs, FirstCachedMs: f[1].FirstMs, PeakMemMB: max(f[0].MemMB, f[1].MemMB, f[0].WasmMB, f[1].WasmMB), GFLOPs: gflop / om * 1e3, OursOverThis: 1}
 	for i := range br.Rows {
 		r := &br.Rows[i]
@@ -213,7 +221,8 @@ func runBrowser(ctx context.Context, cfg config, set *imageSet, res *Results, wo
 	}
 
 	for _, f := range []struct{ name, path string }{
-		{"ours: bench.wasm (core/nn/onnxmodel + core/nn/executor)", wasmPath},
+		{"ours: bench-simd.wasm (core/nn/onnxmodel + core/nn/executor, SIMD128)", wasmSIMD},
+		{"ours: bench.wasm (core/nn/onnxmodel + core/nn/executor, scalar)", wasmScalar},
 		{"onnxruntime-web: ort-wasm-simd-threaded.wasm", filepath.Join(ortDist, "ort-wasm-simd-threaded.wasm")},
 		{"onnxruntime-web: ort.wasm.min.mjs (JS glue)", filepath.Join(ortDist, "ort.wasm.min.mjs")},
 	} {
@@ -224,7 +233,12 @@ func runBrowser(ctx context.Context, cfg config, set *imageSet, res *Results, wo
 		s.File = f.name
 		br.Sizes = append(br.Sizes, s)
 	}
-	if p := os.Getenv("MYOSEG_APP_WASM"); p != "" { // the app's own wasm, when built
+	// The app's own wasm (both builds, when built by make; MYOSEG_APP_WASM
+	// adds another).
+	for _, p := range []string{"web/dist/myoseg-simd.wasm", "web/dist/myoseg.wasm", os.Getenv("MYOSEG_APP_WASM")} {
+		if p == "" {
+			continue
+		}
 		if s, err := sizes(p); err == nil {
 			s.File = "ours: app wasm " + filepath.Base(p)
 			br.Sizes = append(br.Sizes, s)

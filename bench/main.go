@@ -9,7 +9,7 @@
 // Run from the repository root (see docs/performance.md):
 //
 //	(cd bench && npm install --ignore-scripts)
-//	GOEXPERIMENT=simd go run ./bench            # writes bench/results.md and bench/results.json
+//	GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd go run ./bench   # writes bench/results.md and bench/results.json
 package main
 
 import (
@@ -34,6 +34,7 @@ func main() {
 	flag.BoolVar(&cfg.SkipNative, "no-native", false, "skip the native comparison")
 	flag.BoolVar(&cfg.SkipBrowser, "no-browser", false, "skip the browser comparison")
 	flag.BoolVar(&cfg.Gorgonnx, "gorgonnx", true, "also time the gorgonnx engine (slow: fewer runs)")
+	flag.BoolVar(&cfg.WasmSIMD, "wasm-simd", true, "time our SIMD128 wasm in the browser (false: the scalar build)")
 	flag.StringVar(&cfg.Chromium, "chromium", "/usr/bin/chromium", "Chromium binary")
 	flag.StringVar(&cfg.Python, "python", "/usr/bin/python3", "Python with torch (skipped when it cannot import torch)")
 	flag.Parse()
@@ -48,7 +49,7 @@ type config struct {
 	Images, Runs, Rounds    int
 	Out                     string
 	SkipNative, SkipBrowser bool
-	Gorgonnx                bool
+	Gorgonnx, WasmSIMD      bool
 	Chromium, Python        string
 }
 

@@ -89,6 +89,8 @@ func (s *convStep) storeVec4(out []float32, o, y, x int, v f32x4) {
 		store4(v, dst)
 	case actRelu:
 		store4(relu4(v), dst)
+	case actSigmoid:
+		store4(sigmoid4(v), dst)
 	default:
 		store4(v, dst)
 		for j := range dst {
@@ -262,4 +264,20 @@ func (w *winograd) output4Vec(s *convStep, m, out []float32, ty int) int {
 		}
 	}
 	return n
+}
+
+// sigmoid4 is 1/(1+e^−x) in float32: e^x by x = k·ln2 + r, |r| ≤ ln2/2, a
+// degree-7 Taylor polynomial (truncation < 1e-8 relative) and 2^k built
+// in the exponent bits; x is clamped to ±87 so 2^k stays a normal float.
+// Max |error| against float64: a few 1e-8 (TestSigmoid4).
+func sigmoid4(x f32x4) f32x4 {
+	x = x.Neg().Max(bcast(-87)).Min(bcast(87)) // e^−x
+	k := x.Mul(bcast(1.44269504088896341)).Round()
+	r := x.Sub(k.Mul(bcast(0.693359375))).Sub(k.Mul(bcast(-2.12194440e-4)))
+	p := bcast(1.0 / 5040)
+	for _, c := range [...]float32{1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1, 1} {
+		p = p.Mul(r).Add(bcast(c))
+	}
+	e := p.Mul(k.ConvertToInt32().Add(archsimd.BroadcastInt32x4(127)).ShiftAllLeft(23).ToBits().BitsToFloat32())
+	return bcast(1).Div(bcast(1).Add(e))
 }
