@@ -325,7 +325,8 @@ func TestApp(t *testing.T) {
 	step(t, "correct", func(t *testing.T) {
 		selectRow(t, ctx, phName)
 		r0 := rowOf(t, ctx, phName)
-		run(t, ctx, 5*time.Second, chromedp.KeyEvent("b"), chromedp.SetValue(chromedp.CSS("#brush-size"), "20"),
+		// Tidy off (T): this step checks plain strokes; tidying is edit_test.go's.
+		run(t, ctx, 5*time.Second, chromedp.KeyEvent("t"), chromedp.KeyEvent("b"), chromedp.SetValue(chromedp.CSS("#brush-size"), "20"),
 			chromedp.Evaluate[chromedp.Void](`document.querySelector('#brush-size').dispatchEvent(new Event('input'))`))
 		// Brush a band where the model's mask is empty.
 		a, b := emptyBand(t, phMask, 10)

@@ -28,7 +28,9 @@ import (
 	"myoseg/core/clinical/record"
 	"myoseg/core/clinical/zscore"
 	"myoseg/core/imaging/calib"
+	"myoseg/core/imaging/contour"
 	"myoseg/wasm/app"
+	"myoseg/wasm/edit"
 	"myoseg/wasm/session"
 )
 
@@ -36,6 +38,7 @@ import (
 // background, and every message waits for it.
 type worker struct {
 	ready   chan struct{}
+	edit    edit.Editor
 	app     *app.App
 	storage string // "indexeddb", or "memory" when IndexedDB is unavailable
 	openErr error
@@ -104,6 +107,20 @@ type message struct {
 	ExamDate  string                       `json:"examDate"`
 	Reading   string                       `json:"reading"`
 	Heckmatt  map[string]map[string]string `json:"heckmatt"`
+	// hand editing (package edit): image size, clicks and handles in
+	// pixels, a livewire stretch, a nudge
+	Width    int             `json:"width"`
+	Height   int             `json:"height"`
+	Clicks   []contour.Point `json:"clicks"`
+	Straight []bool          `json:"straight"`
+	Snap     bool            `json:"snap"`
+	From     contour.Point   `json:"from"`
+	To       contour.Point   `json:"to"`
+	Handles  []contour.Point `json:"handles"`
+	At       contour.Point   `json:"at"`
+	Radius   float64         `json:"radius"`
+	Index    int             `json:"index"`
+	Fill     bool            `json:"fill"`
 }
 
 // reply is one message to the page: JSON fields plus transferred buffers.
@@ -232,6 +249,32 @@ func (w *worker) do(typ string, m message, msg js.Value, progress func(string)) 
 		return reply{body: map[string]bool{"ok": true}}, a.Remove(m.ID)
 	case "clear":
 		return reply{body: map[string]bool{"ok": true}}, a.Clear()
+	case "edit-prepare":
+		return reply{body: map[string]bool{"ok": true}}, w.edit.Prepare(m.ID, bytesOf(msg.Get("bytes")), m.Width, m.Height)
+	case "wire":
+		p, err := w.edit.Wire(m.ID, m.From, m.To)
+		return reply{body: map[string]any{"path": p}}, err
+	case "outline":
+		b, err := w.edit.Outline(m.ID, m.Clicks, m.Straight, m.Snap, m.Width, m.Height)
+		return reply{bufs: map[string][]byte{"mask": b}}, err
+	case "handles":
+		hs, err := edit.Handles(bytesOf(msg.Get("mask")), m.Width, m.Height)
+		return reply{body: map[string]any{"handles": hs}}, err
+	case "from-handles":
+		b, err := edit.FromHandles(m.Handles, m.Width, m.Height)
+		return reply{bufs: map[string][]byte{"mask": b}}, err
+	case "insert-handle":
+		hs, i, err := contour.Insert(m.Handles, m.At)
+		return reply{body: map[string]any{"handles": hs, "index": i}}, err
+	case "delete-handle":
+		hs, err := contour.Delete(m.Handles, m.Index)
+		return reply{body: map[string]any{"handles": hs}}, err
+	case "nudge":
+		hs, err := contour.Nudge(m.Handles, m.At, m.Radius)
+		return reply{body: map[string]any{"handles": hs}}, err
+	case "tidy":
+		b, err := edit.Tidy(bytesOf(msg.Get("mask")), m.Width, m.Height, m.Fill, image.Pt(int(m.At.X), int(m.At.Y)))
+		return reply{bufs: map[string][]byte{"mask": b}}, err
 	}
 	return reply{}, fmt.Errorf("unknown message type %q", typ)
 }

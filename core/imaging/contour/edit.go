@@ -58,7 +58,7 @@ func FromMask(m mask.Mask) ([]Point, error) {
 	n := min(MaxHandles, max(MinHandles, int(math.Round(per/handleSpacing))))
 	var hs []Point
 	for ; ; n = min(MaxHandles, n+4) {
-		hs = evenly(edge, n)
+		hs = Evenly(edge, n)
 		out, err := Outline(hs, m.W, m.H)
 		if err != nil || n == MaxHandles || dice(out, region) >= fitDice {
 			break
@@ -102,12 +102,12 @@ func trace(m mask.Mask, x0, y0 int) []Point {
 
 // resample returns the closed polyline pts with points every step along it.
 func resample(pts []Point, step float64) []Point {
-	return evenly(pts, max(3, int(math.Round(perimeter(pts)/step))))
+	return Evenly(pts, max(3, int(math.Round(perimeter(pts)/step))))
 }
 
-// evenly returns n points evenly spaced by arc length along the closed
+// Evenly returns n points evenly spaced by arc length along the closed
 // polyline pts, starting at pts[0].
-func evenly(pts []Point, n int) []Point {
+func Evenly(pts []Point, n int) []Point {
 	total := perimeter(pts)
 	out := make([]Point, 0, n)
 	if total == 0 || n <= 0 {
