@@ -308,12 +308,22 @@ func TestBatchPatientReading(t *testing.T) {
 	if err != nil || len(recs) != 3 {
 		t.Fatalf("results.csv: %d records, %v", len(recs), err)
 	}
+	// The tiny test model's masks may run out of the image's depth with a
+	// blurred border: the quality check flags them and withholds their
+	// z-scores, and a patient with a flagged mask gets no reading.
+	s1Flagged := false
 	for _, r := range recs {
-		if r.Z == nil || r.Sex != "M" {
-			t.Fatalf("%s: z %v, sex %q (%s)", r.File, r.Z, r.Sex, r.ZNote)
+		flagged := r.Quality == "flagged"
+		if r.Sex != "M" || (r.Z == nil) != flagged || flagged && r.ZNote != "not computed: mask flagged ("+r.QualityReasons+")" {
+			t.Fatalf("%s: z %v, sex %q, quality %s (%s)", r.File, r.Z, r.Sex, r.Quality, r.ZNote)
 		}
+		s1Flagged = s1Flagged || flagged && strings.Contains(r.File, "S1_")
 	}
-	if !strings.Contains(stdout, "patient-level readings:\n  S1: ") || !strings.Contains(stdout, "(2 muscles; ") || strings.Contains(stdout, "S2:") {
+	want := "patient-level readings:\n  S1: normal (2 muscles; "
+	if s1Flagged {
+		want = "patient-level readings:\n  S1: not computed: mask flagged ("
+	}
+	if !strings.Contains(stdout, want) || strings.Contains(stdout, "S2:") {
 		t.Errorf("summary:\n%s", stdout)
 	}
 }

@@ -25,6 +25,9 @@ type Options struct {
 	// PatientID and ExamDate (YYYY-MM-DD) go to the record as given, for the
 	// CSV's patient-level columns and the report's visits.
 	PatientID, ExamDate string
+	// Accepted: a person accepted the mask despite the quality check
+	// (Request.Accepted).
+	Accepted bool
 }
 
 // Request checks the options and returns the request for the file called
@@ -32,7 +35,7 @@ type Options struct {
 // lower case, the sex in upper case.
 func (o Options) Request(name string) (Request, error) {
 	req := Request{Name: name, Frame: o.Frame, User: calib.User{CmPerPx: o.CmPerPx, DepthCm: o.DepthCm},
-		PatientID: strings.TrimSpace(o.PatientID), ExamDate: strings.TrimSpace(o.ExamDate)}
+		PatientID: strings.TrimSpace(o.PatientID), ExamDate: strings.TrimSpace(o.ExamDate), Accepted: o.Accepted}
 	if req.ExamDate != "" {
 		if _, err := time.Parse("2006-01-02", req.ExamDate); err != nil {
 			return req, fmt.Errorf("exam date must be YYYY-MM-DD, got %q", o.ExamDate)

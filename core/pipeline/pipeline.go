@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"strings"
 	"time"
 
 	"myoseg/core/clinical/measure"
+	"myoseg/core/clinical/quality"
 	"myoseg/core/clinical/record"
 	"myoseg/core/clinical/zscore"
 	"myoseg/core/imaging/calib"
@@ -35,6 +37,11 @@ type Request struct {
 	Patient *zscore.Patient // nil = no z-score
 	// PatientID and ExamDate are copied to the record.
 	PatientID, ExamDate string
+	// Accepted says a person looked at the mask the quality check flagged
+	// and accepted it as it is: its z-score is computed and the record says
+	// quality "accepted". It applies to the mask being measured; a caller
+	// clears it when the mask changes.
+	Accepted bool
 }
 
 // Timing splits one run's wall time by stage.
@@ -57,6 +64,14 @@ type Result struct {
 	// DepthRefusal says why a depth typed by the user cannot calibrate this
 	// image (a panoramic or curved field: field.ShapeOf); "" = it can.
 	DepthRefusal string
+	// Place is where the field sits in the model's input (Prob's
+	// coordinates); FieldMask is the field pixel by pixel (nil = the whole
+	// rectangle). The quality check reads them with Prob.
+	Place     image.Rectangle
+	FieldMask *image.Gray
+	// Quality is the check of the model's mask (Record.Quality says the
+	// same in words).
+	Quality quality.Check
 }
 
 // Segmenter runs one model through an engine. It is safe for concurrent
@@ -178,12 +193,12 @@ func (s *Segmenter) Run(ctx context.Context, req Request) (*Result, error) {
 	t.Post = time.Since(start)
 
 	req.Data = nil // the decoded image is kept; the file's bytes are not needed again
-	res := &Result{Image: img, Field: in.Field, Mask: mask, Prob: prob, Request: req}
+	res := &Result{Image: img, Field: in.Field, Mask: mask, Prob: prob, Request: req, Place: in.Place, FieldMask: fieldMask}
 	if sh := field.ShapeOf(field.Result{Rect: fieldRect, Found: fieldMask != nil}, fieldMask); !sh.Linear {
 		res.DepthRefusal = sh.Reason
 	}
 	start = time.Now()
-	if res.Record, err = s.record(res, mask, false); err != nil {
+	if res.Record, res.Quality, err = s.record(res, mask, false); err != nil {
 		return nil, err
 	}
 	t.Measure = time.Since(start)
@@ -253,12 +268,22 @@ func FieldOf(img *decode.Image) (image.Rectangle, *image.Gray) {
 }
 
 // Remeasure builds the record for another mask on the same image, e.g. a
-// clinician's correction; corrected marks it as such.
+// clinician's correction; corrected marks it as such. The mask is checked
+// again (a corrected one by the rules about the mask alone: see
+// quality.Input.Corrected).
 func (s *Segmenter) Remeasure(res *Result, mask *image.Gray, corrected bool) (record.Record, error) {
-	return s.record(res, mask, corrected)
+	r, _, err := s.record(res, mask, corrected)
+	return r, err
 }
 
-func (s *Segmenter) record(res *Result, mask *image.Gray, corrected bool) (record.Record, error) {
+// ResearchOnly reports whether a model's results are for research only:
+// while it was trained on phantoms (its metadata's trained_on says so),
+// every z-score and verdict says "research use only" next to it.
+func ResearchOnly(info onnxmodel.Info) bool {
+	return strings.Contains(strings.ToLower(info.TrainedOn), "phantom")
+}
+
+func (s *Segmenter) record(res *Result, mask *image.Gray, corrected bool) (record.Record, quality.Check, error) {
 	req, img := res.Request, res.Image
 	roi := res.Field
 	if bb := measure.BBox(mask); !bb.Empty() {
@@ -269,13 +294,21 @@ func (s *Segmenter) record(res *Result, mask *image.Gray, corrected bool) (recor
 		err = calib.DepthAllowed(res.DepthRefusal)
 	}
 	if err != nil {
-		return record.Record{}, fmt.Errorf("%s: calibration: %w", req.errName(), err)
+		return record.Record{}, quality.Check{}, fmt.Errorf("%s: calibration: %w", req.errName(), err)
 	}
 	m, err := measure.Mask(img.Gray, mask, cal)
 	if err != nil {
-		return record.Record{}, fmt.Errorf("%s: measure: %w", req.errName(), err)
+		return record.Record{}, quality.Check{}, fmt.Errorf("%s: measure: %w", req.errName(), err)
 	}
 	info := s.model.Info
+	chk, err := quality.Run(quality.Input{
+		Mask: mask, Field: res.Field, FieldMask: res.FieldMask,
+		Prob: res.Prob, ProbW: info.InputW, ProbH: info.InputH, Place: res.Place, Threshold: info.Threshold,
+		Cal: cal, Muscle: req.Muscle, Corrected: corrected,
+	})
+	if err != nil {
+		return record.Record{}, quality.Check{}, fmt.Errorf("%s: quality check: %w", req.errName(), err)
+	}
 	b := img.Gray.Bounds()
 	r := record.Record{
 		File: req.Name, Frame: img.Frame, Muscle: string(req.Muscle), Side: req.Side,
@@ -285,18 +318,23 @@ func (s *Segmenter) record(res *Result, mask *image.Gray, corrected bool) (recor
 		CSAPx:             m.AreaPx, PerimeterPx: m.PerimeterPx, EIMean: m.EIMean, EISD: m.EISD,
 		BBoxX: m.BBox.Min.X, BBoxY: m.BBox.Min.Y, BBoxW: m.BBox.Dx(), BBoxH: m.BBox.Dy(),
 		Corrected: corrected, Warning: info.Warning, PatientID: req.PatientID, ExamDate: req.ExamDate,
+		Quality: string(chk.Status(req.Accepted)), QualityReasons: chk.Summary(),
 	}
 	if cal.Known() {
 		r.CmPerPxX, r.CmPerPxY = ptr(cal.CmPerPxX), ptr(cal.CmPerPxY)
 		r.CSACm2, r.PerimeterCm = ptr(m.AreaCm2), ptr(m.PerimeterCm)
 	}
-	scoreInto(&r, req, m)
+	scoreInto(&r, req, m, img, r.Quality == string(quality.StatusFlagged), ResearchOnly(info))
 	r.Round()
-	return r, nil
+	return r, chk, nil
 }
 
-// scoreInto adds the z-score, or says in ZNote why there is none.
-func scoreInto(r *record.Record, req Request, m measure.Result) {
+// scoreInto adds the z-score, or says in ZNote why there is none: no
+// muscle or patient; a scanner other than the reference's (not
+// applicable: the normal values are on another scale); a flagged mask
+// (withheld until a person corrects or accepts it). A z-score from a
+// research-only model says so first.
+func scoreInto(r *record.Record, req Request, m measure.Result, img *decode.Image, flagged, research bool) {
 	if p := req.Patient; p != nil {
 		if p.AgeYears > 0 {
 			r.AgeYears = ptr(p.AgeYears)
@@ -314,7 +352,11 @@ func scoreInto(r *record.Record, req Request, m measure.Result) {
 		r.ZNote = "no z-score: muscle not given"
 	case req.Patient == nil:
 		r.ZNote = "no z-score: patient data not given"
-	case m.AreaPx == 0:
+	case img.DICOM != nil && !zscore.ScannerApplies(img.DICOM.Manufacturer):
+		r.ZNote = fmt.Sprintf("not applicable: the normal values are for %s scanners; this image is from %s", zscore.ReferenceManufacturer, img.DICOM.Manufacturer)
+	case flagged:
+		r.ZNote = "not computed: mask flagged (" + r.QualityReasons + ")"
+	case m.AreaPx == 0: // an accepted empty mask has no echo intensity
 		r.ZNote = "no z-score: empty mask"
 	default:
 		s, err := zscore.Compute(req.Muscle, *req.Patient, m.EIMean)
@@ -325,6 +367,9 @@ func scoreInto(r *record.Record, req Request, m measure.Result) {
 		r.EIExpected, r.EIPredSD, r.Z = ptr(s.Expected), ptr(s.SD), ptr(s.Z)
 		r.Abnormal = &s.Abnormal
 		r.ZNote = s.Caveat
+		if research {
+			r.ZNote = zscore.ResearchOnly + "; " + s.Caveat
+		}
 	}
 }
 

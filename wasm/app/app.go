@@ -40,12 +40,11 @@ const MaxFileBytes = 256 << 20
 // App is one worker's state. Its methods may be called from several
 // goroutines (the shim handles each message on its own); they take turns.
 type App struct {
-	mu     sync.Mutex
-	store  *session.Store
-	seg    *pipeline.Segmenter
-	replay *pipeline.Segmenter // same model, no inference: see result
-	info   ModelInfo
-	cache  *resultCache
+	mu    sync.Mutex
+	store *session.Store
+	seg   *pipeline.Segmenter
+	info  ModelInfo
+	cache *resultCache
 }
 
 // New returns an App storing its session in store.
@@ -67,6 +66,9 @@ type ModelInfo struct {
 	Bytes     int    `json:"bytes"`
 	Source    string `json:"source"` // "storage" (IndexedDB) or "network"
 	LoadMs    int64  `json:"loadMs"`
+	// ResearchOnly: the model was trained on phantoms, so the page writes
+	// "research use only" next to every z-score and verdict.
+	ResearchOnly bool `json:"researchOnly"`
 }
 
 // Fetcher downloads the model file.
@@ -113,11 +115,10 @@ func (a *App) LoadModel(ctx context.Context, name, sha string, fetch Fetcher) (M
 	}
 	i := m.Info
 	a.seg = pipeline.New(m, progressEngine{eng})
-	a.replay = pipeline.New(m, noInference{n: i.InputH * i.InputW})
 	a.cache = newResultCache(a.cache.max) // results of another model are stale
 	a.info = ModelInfo{Name: i.Name, TrainedOn: i.TrainedOn, Warning: i.Warning, Card: i.Card,
 		InputH: i.InputH, InputW: i.InputW, SHA256: i.SHA256, Params: i.Params, MACs: i.MACs,
-		Bytes: len(data), Source: source, LoadMs: time.Since(start).Milliseconds()}
+		Bytes: len(data), Source: source, LoadMs: time.Since(start).Milliseconds(), ResearchOnly: pipeline.ResearchOnly(i)}
 	return a.info, nil
 }
 
@@ -149,14 +150,6 @@ func (p progressEngine) Infer(ctx context.Context, in []float32) ([]float32, err
 		report(StageMeasuring)
 	}
 	return out, err
-}
-
-// noInference stands in for the model where only the pipeline's other
-// stages are wanted (see App.result): it returns an all-zero output.
-type noInference struct{ n int }
-
-func (e noInference) Infer(_ context.Context, in []float32) ([]float32, error) {
-	return make([]float32, e.n), nil
 }
 
 // Job is one image to segment.
@@ -252,7 +245,7 @@ func (a *App) fill(it *session.Item, res *pipeline.Result, rec record.Record) er
 // data), checked as the command line's are.
 func request(name string, o session.Options, p *session.Patient) (pipeline.Request, error) {
 	opt := pipeline.Options{Frame: o.Frame, CmPerPx: o.CmPerPx, DepthCm: o.DepthCm, Muscle: o.Muscle, Side: o.Side,
-		PatientID: o.PatientID, ExamDate: o.ExamDate}
+		PatientID: o.PatientID, ExamDate: o.ExamDate, Accepted: o.Accepted}
 	if p != nil {
 		opt.Patient = &zscore.Patient{AgeYears: p.AgeYears, Sex: p.Sex, HeightCm: p.HeightCm, WeightKg: p.WeightKg}
 	}
@@ -376,9 +369,10 @@ func (a *App) entry(id string) (*entry, error) {
 // result returns the pipeline result of an item for these options, to
 // remeasure a mask with. A cached result is reused with the new options
 // (Remeasure reads them from Result.Request); after a reload, or when the
-// cache evicted it, the stored source runs through the pipeline again with
-// an engine that does no inference: Remeasure needs the image and the field,
-// and takes the mask from the caller.
+// cache evicted it, the stored source runs through the pipeline again, the
+// model included: Remeasure takes the mask from the caller, but the quality
+// check of a mask the model made reads the model's probabilities (an
+// engine that returned zeros would make every mask look certain).
 func (a *App) result(ctx context.Context, e *entry, opts session.Options, p *session.Patient) (*pipeline.Result, error) {
 	if e.res != nil && e.opts == opts && samePatient(e.patient, p) {
 		return e.res, nil
@@ -396,7 +390,7 @@ func (a *App) result(ctx context.Context, e *entry, opts session.Options, p *ses
 	if req.Data, err = a.store.Source(e.sv.ID); err != nil {
 		return nil, err
 	}
-	res, err := a.replay.Run(ctx, req)
+	res, err := a.seg.Run(ctx, req)
 	if err != nil {
 		return nil, err
 	}

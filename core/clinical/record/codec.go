@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"myoseg/core/clinical/zscore"
 )
@@ -107,19 +108,27 @@ func ReadJSONL(r io.Reader) ([]Record, error) {
 	return out, sc.Err()
 }
 
-// Scores collects one patient's z-scores from records (those with a muscle
-// and a z-score), for zscore.ReadPatients. The age is the first record's
-// that has one.
+// Scores collects one patient's z-scores from records, for
+// zscore.ReadPatients: those with a muscle and a z-score, and those with a
+// muscle whose mask is flagged (their z-score is withheld, and so is the
+// reading). The age is the first record's that has one.
 func Scores(patientID string, recs []Record) zscore.PatientScores {
 	ps := zscore.PatientScores{PatientID: patientID}
 	for _, r := range recs {
-		if r.Z == nil || r.Muscle == "" {
+		if r.Muscle == "" {
+			continue
+		}
+		if r.Quality == "flagged" {
+			ps.Scores = append(ps.Scores, zscore.MuscleZ{Muscle: r.Muscle, Withheld: r.QualityReasons})
+			continue
+		}
+		if r.Z == nil {
 			continue
 		}
 		if ps.AgeYears == 0 && r.AgeYears != nil {
 			ps.AgeYears = *r.AgeYears
 		}
-		ps.Scores = append(ps.Scores, zscore.MuscleZ{Muscle: r.Muscle, Z: *r.Z})
+		ps.Scores = append(ps.Scores, zscore.MuscleZ{Muscle: r.Muscle, Z: *r.Z, ResearchOnly: strings.HasPrefix(r.ZNote, zscore.ResearchOnly)})
 	}
 	return ps
 }
@@ -141,7 +150,11 @@ func Verdicts(recs []Record) map[string]string {
 	}
 	out := map[string]string{}
 	for _, pr := range zscore.ReadPatients(ps) {
-		out[pr.PatientID] = pr.Verdict
+		v := pr.Verdict
+		if pr.ResearchOnly {
+			v += " (" + zscore.ResearchOnly + ")"
+		}
+		out[pr.PatientID] = v
 	}
 	return out
 }

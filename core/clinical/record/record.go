@@ -6,6 +6,7 @@ package record
 
 import (
 	"strconv"
+	"strings"
 
 	"myoseg/core/clinical/zscore"
 )
@@ -63,6 +64,12 @@ type Record struct {
 	PatientID      string `json:"patient_id,omitempty"`
 	ExamDate       string `json:"exam_date,omitempty"` // YYYY-MM-DD
 	PatientVerdict string `json:"patient_verdict,omitempty"`
+
+	// The quality check of the mask (core/clinical/quality): ok, flagged
+	// (z-score and reading withheld) or accepted (flagged, then accepted as
+	// it is by a person); the reasons in plain words, "; "-separated.
+	Quality        string `json:"quality"`
+	QualityReasons string `json:"quality_reasons,omitempty"`
 }
 
 // column is one CSV column: its name, how a record's field is written and
@@ -177,15 +184,9 @@ var columns = []column{
 	// z_note holds CaveatCode instead of the scanner caveat's long text,
 	// which would otherwise repeat in every row (README, "Results CSV").
 	column{"z_note", -1, func(r *Record) string {
-		if r.ZNote == zscore.Caveat {
-			return CaveatCode
-		}
-		return r.ZNote
+		return strings.Replace(r.ZNote, zscore.Caveat, CaveatCode, 1)
 	}, func(r *Record, v string) error {
-		if v == CaveatCode {
-			v = zscore.Caveat
-		}
-		r.ZNote = v
+		r.ZNote = strings.Replace(v, CaveatCode, zscore.Caveat, 1)
 		return nil
 	}},
 	boolean("corrected", func(r *Record) *bool { return &r.Corrected }),
@@ -193,6 +194,8 @@ var columns = []column{
 	text("patient_id", func(r *Record) *string { return &r.PatientID }),
 	text("exam_date", func(r *Record) *string { return &r.ExamDate }),
 	text("patient_verdict", func(r *Record) *string { return &r.PatientVerdict }),
+	text("quality", func(r *Record) *string { return &r.Quality }),
+	text("quality_reasons", func(r *Record) *string { return &r.QualityReasons }),
 }
 
 // Columns is the CSV header, in order.

@@ -39,7 +39,7 @@ func TestJSONKeysAreColumns(t *testing.T) {
 	one, b := 1.0, true
 	r := Record{CmPerPxX: &one, CmPerPxY: &one, CSACm2: &one, PerimeterCm: &one, AgeYears: &one, HeightCm: &one,
 		WeightKg: &one, EIExpected: &one, EIPredSD: &one, Z: &one, Abnormal: &b, Muscle: "x", Side: "x", Sex: "x", ZNote: "x", Warning: "x",
-		PatientID: "x", ExamDate: "x", PatientVerdict: "x"}
+		PatientID: "x", ExamDate: "x", PatientVerdict: "x", QualityReasons: "x"}
 	raw, _ := json.Marshal(r)
 	var keys map[string]any
 	if err := json.Unmarshal(raw, &keys); err != nil {
@@ -69,8 +69,10 @@ func TestCSVAndJSONLRoundTrip(t *testing.T) {
 	recs := []Record{
 		{File: "a,\"quoted\".png", Frame: 2, Muscle: "tibialis_anterior", Model: "m", CalibrationSource: "dicom-region",
 			CmPerPxX: &x, CmPerPxY: &x, CSAPx: 1234, CSACm2: &cm2, PerimeterPx: 140.25, EIMean: 61.5, EISD: 12.125,
-			AgeYears: &age, Sex: "F", Z: &z, Abnormal: &no, ZNote: "line\nbreak", Corrected: true},
-		{File: "b.png", CalibrationSource: "none"},
+			AgeYears: &age, Sex: "F", Z: &z, Abnormal: &no, ZNote: "line\nbreak", Corrected: true, Quality: "ok"},
+		{File: "b.png", CalibrationSource: "none", Quality: "flagged", QualityReasons: "no muscle found: the mask is empty; x",
+			ZNote: "not computed: mask flagged (no muscle found: the mask is empty)"},
+		{File: "c.png", CalibrationSource: "none", Quality: "accepted", QualityReasons: "r", ZNote: zscore.ResearchOnly + "; " + zscore.Caveat},
 	}
 	for i := range recs {
 		recs[i].Round()
@@ -90,7 +92,10 @@ func TestCSVAndJSONLRoundTrip(t *testing.T) {
 	if err := WriteJSONL(&jl, recs); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Count(jl.String(), "\n") != 2 {
+	if !bytes.Contains(csvBytes, []byte(",research use only; "+CaveatCode+",")) {
+		t.Errorf("the scanner caveat inside a longer note is not written as its code:\n%s", csvBytes)
+	}
+	if strings.Count(jl.String(), "\n") != 3 {
 		t.Errorf("JSONL is not one record a line:\n%s", jl.String())
 	}
 	back, err = ReadJSONL(&jl)
@@ -107,6 +112,34 @@ func TestCSVAndJSONLRoundTrip(t *testing.T) {
 	}
 	if _, err := ReadJSONL(strings.NewReader(`{"file":"a","nose":1}`)); err == nil {
 		t.Error("unknown JSON key accepted")
+	}
+}
+
+// A flagged record withholds its patient's reading; research-only z-scores
+// mark the verdict.
+func TestScoresQualityAndVerdicts(t *testing.T) {
+	z1, z2, age := 0.5, 0.2, 50.0
+	note := zscore.ResearchOnly + "; " + zscore.Caveat
+	recs := []Record{
+		{PatientID: "A", Muscle: "biceps_brachii", Z: &z1, AgeYears: &age, ZNote: note, Quality: "ok"},
+		{PatientID: "A", Muscle: "tibialis_anterior", Z: &z2, ZNote: note, Quality: "accepted", QualityReasons: "r"},
+		{PatientID: "B", Muscle: "biceps_brachii", Z: &z1, Quality: "ok"},
+		{PatientID: "B", Muscle: "tibialis_anterior", Z: &z2, Quality: "ok"},
+		{PatientID: "B", Muscle: "rectus_femoris", Quality: "flagged", QualityReasons: "no muscle found: the mask is empty"},
+	}
+	ps := Scores("B", recs[2:])
+	if len(ps.Scores) != 3 || ps.Scores[2].Withheld != "no muscle found: the mask is empty" || ps.Scores[0].ResearchOnly {
+		t.Errorf("B scores %+v", ps)
+	}
+	if ps := Scores("A", recs[:2]); len(ps.Scores) != 2 || !ps.Scores[0].ResearchOnly || ps.Scores[1].Withheld != "" {
+		t.Errorf("A scores %+v", ps)
+	}
+	v := Verdicts(recs)
+	if v["A"] != zscore.VerdictNormal+" (research use only)" {
+		t.Errorf("A verdict %q", v["A"])
+	}
+	if v["B"] != "not computed: mask flagged (Rectus femoris: no muscle found: the mask is empty)" {
+		t.Errorf("B verdict %q", v["B"])
 	}
 }
 

@@ -28,7 +28,24 @@ type PatientScores struct {
 type MuscleZ struct {
 	Muscle string  `json:"muscle"` // anything ParseMuscle reads
 	Z      float64 `json:"z"`
+	// Withheld says why this image has no z-score although it should have
+	// one (its mask was flagged by the quality check and nobody has
+	// corrected or accepted it yet); Z is then meaningless, and the
+	// patient's reading is withheld too: a reading without that muscle
+	// could say "normal" for the wrong reason.
+	Withheld string `json:"withheld,omitempty"`
+	// ResearchOnly marks a z-score from a model trained on phantoms; the
+	// reading made from it carries the mark too.
+	ResearchOnly bool `json:"researchOnly,omitempty"`
 }
+
+// ResearchOnly is written next to every z-score and verdict made with a
+// model trained on phantoms, not in a caveat far away.
+const ResearchOnly = "research use only"
+
+// withheldVerdict begins the verdict of a patient one of whose masks is
+// flagged.
+const withheldVerdict = "not computed: mask flagged"
 
 // PatientReading is the patient-level reading of one patient.
 type PatientReading struct {
@@ -40,12 +57,23 @@ type PatientReading struct {
 	// the reading in plain words (Reading.Explain).
 	Fired       []string `json:"fired,omitempty"`
 	Explanation string   `json:"explanation"`
+	// Withheld is set when the reading is not computed because a mask is
+	// flagged (Verdict then says so); ResearchOnly when a z-score behind
+	// it comes from a model trained on phantoms.
+	Withheld     bool `json:"withheld,omitempty"`
+	ResearchOnly bool `json:"researchOnly,omitempty"`
 }
 
 // String is the reading as one line, as the command line prints it:
 // "ID: verdict (N muscles; rule)", without "ID: " when there is none.
 func (r PatientReading) String() string {
 	s := fmt.Sprintf("%s (%d muscles; %s)", r.Verdict, r.Muscles, r.Rule)
+	if r.Withheld {
+		s = r.Verdict
+	}
+	if r.ResearchOnly {
+		s += " — " + ResearchOnly
+	}
 	if r.PatientID != "" {
 		s = r.PatientID + ": " + s
 	}
@@ -55,19 +83,35 @@ func (r PatientReading) String() string {
 // ReadPatients applies Read per patient, averaging several images (or both
 // sides) of one muscle first, as the flow chart asks. Scores of unknown
 // muscles are left out; patients with fewer than two muscles get no
+// reading. A patient with a withheld score (and two muscles or more) gets
+// the verdict "not computed: mask flagged (muscle: reason)" instead of a
 // reading.
 func ReadPatients(ps []PatientScores) []PatientReading {
 	var out []PatientReading
 	for _, p := range ps {
 		sum := map[Muscle]float64{}
 		n := map[Muscle]int{}
+		var withheld []string
+		research := false
 		for _, s := range p.Scores {
 			m, err := ParseMuscle(s.Muscle)
 			if err != nil {
 				continue
 			}
+			if s.Withheld != "" {
+				withheld = append(withheld, m.Label()+": "+s.Withheld)
+				continue
+			}
+			research = research || s.ResearchOnly
 			sum[m] += s.Z
 			n[m]++
+		}
+		if len(withheld) > 0 && len(n)+len(withheld) >= 2 {
+			v := withheldVerdict + " (" + strings.Join(withheld, "; ") + ")"
+			out = append(out, PatientReading{PatientID: p.PatientID, Verdict: v, Muscles: len(n), Withheld: true,
+				ResearchOnly: research,
+				Explanation:  "No patient-level reading: " + v + ". Correct the mask, or accept it as it is, to read this patient."})
+			continue
 		}
 		if len(n) < 2 {
 			continue
@@ -78,7 +122,7 @@ func ReadPatients(ps []PatientScores) []PatientReading {
 		}
 		sort.Slice(scores, func(i, j int) bool { return scores[i].Muscle < scores[j].Muscle })
 		r := Read(scores, p.AgeYears)
-		pr := PatientReading{PatientID: p.PatientID, Verdict: r.Verdict, Rule: r.Rule, Muscles: r.Muscles, Explanation: r.Explain()}
+		pr := PatientReading{PatientID: p.PatientID, Verdict: r.Verdict, Rule: r.Rule, Muscles: r.Muscles, Explanation: r.Explain(), ResearchOnly: research}
 		for _, f := range r.Fired {
 			pr.Fired = append(pr.Fired, f.Rule.Text)
 		}

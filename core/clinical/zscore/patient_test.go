@@ -8,9 +8,9 @@ import (
 func TestReadPatients(t *testing.T) {
 	ps := []PatientScores{
 		// Two TA images (sides) average to 3.0; with BB at 2.6: two muscles above 2.5.
-		{PatientID: "A", AgeYears: 40, Scores: []MuscleZ{{"TA", 3.4}, {"tibialis_anterior", 2.6}, {"BB", 2.6}}},
-		{PatientID: "B", AgeYears: 40, Scores: []MuscleZ{{"TA", 0.1}, {"BB", -0.5}, {"nose", 9}}},
-		{PatientID: "C", AgeYears: 40, Scores: []MuscleZ{{"TA", 4}}}, // one muscle: no reading
+		{PatientID: "A", AgeYears: 40, Scores: []MuscleZ{{Muscle: "TA", Z: 3.4}, {Muscle: "tibialis_anterior", Z: 2.6}, {Muscle: "BB", Z: 2.6}}},
+		{PatientID: "B", AgeYears: 40, Scores: []MuscleZ{{Muscle: "TA", Z: 0.1}, {Muscle: "BB", Z: -0.5}, {Muscle: "nose", Z: 9}}},
+		{PatientID: "C", AgeYears: 40, Scores: []MuscleZ{{Muscle: "TA", Z: 4}}}, // one muscle: no reading
 	}
 	got := ReadPatients(ps)
 	if len(got) != 2 {
@@ -50,8 +50,43 @@ func TestExplain(t *testing.T) {
 	if got := Read([]Score{{Z: 0.1}, {Z: 0.2}}, 40).Explain(); !strings.HasPrefix(got, "Normal: 2 muscles read") {
 		t.Errorf("normal: %q", got)
 	}
-	ps := ReadPatients([]PatientScores{{PatientID: "P1", AgeYears: 40, Scores: []MuscleZ{{"BB", 2.6}, {"TA", 2.7}, {"GM", 0}}}})
+	ps := ReadPatients([]PatientScores{{PatientID: "P1", AgeYears: 40, Scores: []MuscleZ{{Muscle: "BB", Z: 2.6}, {Muscle: "TA", Z: 2.7}, {Muscle: "GM", Z: 0}}}})
 	if len(ps) != 1 || len(ps[0].Fired) != 3 || ps[0].Fired[0] != "at least 2 muscles with z > 2.5" || !strings.Contains(ps[0].Explanation, "Also true:") {
 		t.Errorf("ReadPatients: %+v", ps)
+	}
+}
+
+// A flagged mask withholds the patient's reading, naming the muscle and the
+// reason; a phantom-trained model's z-scores mark the reading research only.
+func TestReadPatientsWithheldAndResearchOnly(t *testing.T) {
+	got := ReadPatients([]PatientScores{
+		{PatientID: "W", AgeYears: 40, Scores: []MuscleZ{{Muscle: "TA", Z: 0.1}, {Muscle: "BB", Z: 0.2}, {Muscle: "GM", Withheld: "the mask is empty"}}},
+		{PatientID: "R", AgeYears: 40, Scores: []MuscleZ{{Muscle: "TA", Z: 0.1, ResearchOnly: true}, {Muscle: "BB", Z: 0.2}}},
+		{PatientID: "one", AgeYears: 40, Scores: []MuscleZ{{Muscle: "TA", Withheld: "x"}}}, // one muscle: never a reading
+	})
+	if len(got) != 2 {
+		t.Fatalf("readings: %+v", got)
+	}
+	w := got[0]
+	if !w.Withheld || w.Verdict != "not computed: mask flagged (Gastrocnemius medialis: the mask is empty)" || w.Rule != "" {
+		t.Errorf("withheld: %+v", w)
+	}
+	if s := w.String(); s != "W: not computed: mask flagged (Gastrocnemius medialis: the mask is empty)" {
+		t.Errorf("withheld String() = %q", s)
+	}
+	r := got[1]
+	if r.Withheld || r.Verdict != VerdictNormal || !r.ResearchOnly {
+		t.Errorf("research only: %+v", r)
+	}
+	if s := r.String(); !strings.HasSuffix(s, "— research use only") {
+		t.Errorf("research only String() = %q", s)
+	}
+}
+
+func TestScannerApplies(t *testing.T) {
+	for m, want := range map[string]bool{"Esaote": true, "ESAOTE S.p.A.": true, "esaote": true, "": true, "GE Healthcare": false, "SIEMENS": false, "Philips": false} {
+		if got := ScannerApplies(m); got != want {
+			t.Errorf("ScannerApplies(%q) = %v, want %v", m, got, want)
+		}
 	}
 }

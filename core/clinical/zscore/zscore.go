@@ -90,6 +90,20 @@ type Patient struct {
 // Caveat is shown next to every z-score.
 const Caveat = "z-score valid only for Esaote scanners at the Radboudumc muscle preset (gain 50 %, enhancers off); not for other devices or presets without a conversion"
 
+// ReferenceManufacturer made the scanner the normal values were measured
+// with (Esaote MyLab, Radboudumc).
+const ReferenceManufacturer = "Esaote"
+
+// ScannerApplies reports whether the normal values may be used for an image
+// whose DICOM Manufacturer (0008,0070) is manufacturer: the reference
+// scanner's, or not stated (not a DICOM, or the tag is empty), which is left
+// to the Caveat. Another manufacturer's echo intensities are on another
+// scale: a z-score against these normals would be a number without meaning.
+func ScannerApplies(manufacturer string) bool {
+	m := strings.TrimSpace(manufacturer)
+	return m == "" || strings.Contains(strings.ToLower(m), strings.ToLower(ReferenceManufacturer))
+}
+
 // AbnormalZ is the usual per-muscle mark: z above it is abnormal.
 const AbnormalZ = 2.0
 
