@@ -47,6 +47,7 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--limit", type=int, help="read only the first N images (debugging)")
     p.add_argument("--no-augment", action="store_true")
+    p.add_argument("--init", help="checkpoint (best.pt) to start from: fine-tuning; its config and norm must match")
     p.add_argument("--norm", choices=dataset.NORM_MODES, default="fixed",
                    help="input normalisation: fixed constants, or per image (mean 0, SD 1 over the input grid)")
     return p.parse_args(argv)
@@ -185,6 +186,13 @@ def main(argv=None):
         raise SystemExit(f"train: {a.data}: empty train ({len(tr)}) or validation ({len(va)}) split")
 
     model = unet.build(a.config)
+    if a.init:
+        ck0 = torch.load(a.init)
+        if ck0.get("config") != a.config or ck0.get("norm_mode", "fixed") != a.norm:
+            raise SystemExit(f"train: --init {a.init}: config {ck0.get('config')} norm {ck0.get('norm_mode', 'fixed')}, "
+                             f"want {a.config} {a.norm}")
+        model.load_state_dict(ck0["state_dict"])
+        log(f"initialised from {a.init} (epoch {ck0.get('epoch')}, val Dice {ck0.get('val_dice')})")
     params, macs = unet.count_params(model), unet.count_macs(model)
     log(f"model {a.config} channels={model.channels} params={params} MACs={macs}")
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)

@@ -165,3 +165,26 @@ func TestFigure(t *testing.T) {
 		t.Error("no rows: no error")
 	}
 }
+
+func TestStandardSets(t *testing.T) {
+	real := []*image.Gray{speckle(11, 512, 480, 20, 1, 40, 20, 0)}
+	sets, err := StandardSets(real, 3, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sets) != 4 || sets[0].Name != "real" {
+		t.Fatalf("%d sets, first %q", len(sets), sets[0].Name)
+	}
+	for _, s := range sets[1:] {
+		if len(s.Images) != 3 {
+			t.Errorf("%s: %d images, want 3", s.Name, len(s.Images))
+		}
+	}
+	rows := StandardRows(sets, 2)
+	if len(rows) != 4 || len(rows[0].Images) != 1 || len(rows[1].Images) != 2 || !strings.HasPrefix(rows[3].Label, "phantom v2, healthy RF and VL") {
+		t.Errorf("rows %+v", rows)
+	}
+	if _, err := StandardSets(nil, 3, 5); err == nil {
+		t.Error("no real images: no error")
+	}
+}
