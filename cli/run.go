@@ -76,6 +76,7 @@ func commands(serve Command) []Command {
 		{"batch", "segment many images or a dataset: resumable, sharded (--shard i/n)", runBatch},
 		{"merge", "combine the outputs of batch shards into one results file", runMerge},
 		{"eval", "score segmentations against expert masks and write the paper's analysis", runEval},
+		{"adapt", "fine-tune a model on corrected images (held-out patients must improve)", runAdapt},
 	}
 }
 

@@ -29,8 +29,8 @@ const MinImages = 8
 
 // Options tune Adapt. Zero values take the defaults.
 type Options struct {
-	TrainLast int     // convolutions trained, counted from the output (default 3; <0: all)
-	Epochs    int     // default 12
+	TrainLast int     // convolutions trained, counted from the output (default ≤ 0: all; docs/adapt.md)
+	Epochs    int     // default 20
 	Batch     int     // images per step (default 4)
 	LR        float64 // Adam step (default 1e-3)
 	HoldOut   float64 // fraction of patients held out (default 0.25, at least one patient)
@@ -60,6 +60,9 @@ type Result struct {
 	HeldOutPatients      []string
 	Elapsed              time.Duration
 	Settings             string
+	Name, Parent         string
+	Date                 time.Time
+	Parameters           int // trained weights and biases
 }
 
 // Refusal errors, for callers that explain them.
@@ -173,8 +176,12 @@ func Adapt(ctx context.Context, model []byte, pairs []Pair, opt Options) (*Resul
 	if bestEpoch == 0 {
 		return nil, fmt.Errorf("adapt: %w: %.4f before, no epoch of %d did better; the parent model stays", ErrNoGain, before, opt.Epochs)
 	}
-	settings := fmt.Sprintf("last %d convolutions, %d epochs, batch %d, Adam lr %g, augment %v, seed %d, held out %d patients",
-		len(t.order)/2, opt.Epochs, opt.Batch, opt.LR, *opt.Augment, opt.Seed, len(hp))
+	which := fmt.Sprintf("the last %d of %d convolutions", len(t.order)/2, len(g.convs))
+	if len(t.order)/2 == len(g.convs) {
+		which = fmt.Sprintf("all %d convolutions", len(g.convs))
+	}
+	settings := fmt.Sprintf("%s trained, %d epochs, batch %d, Adam lr %g, augment %v, seed %d, held out %d patients",
+		which, opt.Epochs, opt.Batch, opt.LR, *opt.Augment, opt.Seed, len(hp))
 	name := opt.Name
 	if name == "" {
 		name = info.Info.Name + "-adapted-" + opt.Date.Format("20060102")
@@ -206,15 +213,13 @@ func Adapt(ctx context.Context, model []byte, pairs []Pair, opt Options) (*Resul
 	}
 	return &Result{Model: out, Before: before, After: after, BestEpoch: bestEpoch, Epochs: opt.Epochs,
 		TrainImages: len(train), HeldOut: len(held), TrainPatients: tp, HeldOutPatients: hp,
-		Elapsed: time.Since(start), Settings: settings}, nil
+		Elapsed: time.Since(start), Settings: settings, Name: name, Parent: info.Info.Name, Date: opt.Date,
+		Parameters: t.count()}, nil
 }
 
 func defaults(o Options) Options {
-	if o.TrainLast == 0 {
-		o.TrainLast = 3
-	}
 	if o.Epochs <= 0 {
-		o.Epochs = 12
+		o.Epochs = 20
 	}
 	if o.Batch <= 0 {
 		o.Batch = 4
@@ -266,6 +271,15 @@ func splitByPatient(pairs []Pair, frac float64, seed uint64) (train, held []Pair
 		train = append(train, byP[id]...)
 	}
 	return train, held, tp, hp, nil
+}
+
+// count is the number of trained values.
+func (t *tape) count() int {
+	n := 0
+	for _, p := range t.order {
+		n += len(p.w)
+	}
+	return n
 }
 
 // dice is the mean hard Dice of the tape's current weights on pairs.
