@@ -65,11 +65,11 @@ func (w *winograd) pad4(s *convStep, x, p []float32) {
 			row := p[c*plane+(y+s.pt)*w.wp:][:w.wp]
 			for r := 0; r < 4; r++ {
 				dst := row[r*qw : (r+1)*qw]
-				// Column 4q+r holds input x = 4q+r−pl.
-				for q := range dst {
-					if xi := 4*q + r - s.pl; xi >= 0 && xi < s.w {
-						dst[q] = src[xi]
-					}
+				// Column 4q+r holds input x = 4q+r−pl: from the first
+				// q with x ≥ 0, every 4th input value.
+				q := max(0, (s.pl-r+3)/4)
+				for xi := 4*q + r - s.pl; xi < s.w && q < qw; q, xi = q+1, xi+4 {
+					dst[q] = src[xi]
 				}
 			}
 		}
