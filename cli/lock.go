@@ -74,7 +74,16 @@ func lockFile(path, command string) (*folderLock, error) {
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, heldError(path, holder)
 		}
-		return nil, fmt.Errorf("lock %s: %w", path, err)
+		if errors.Is(err, syscall.ENOLCK) || errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EOPNOTSUPP) {
+			// A file system without locks (some network mounts): run
+			// unlocked rather than not at all; the PID file still says who.
+			f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
+			if err != nil {
+				return nil, fmt.Errorf("lock %s: %w", path, err)
+			}
+		} else {
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
 	}
 	host, _ := os.Hostname()
 	who := fmt.Sprintf("pid=%d host=%s started=%s command=%s\n", os.Getpid(), host, time.Now().UTC().Format(time.RFC3339), command)
