@@ -7,6 +7,7 @@ import { remeasure, ownerOf } from './workers.js';
 import { clearView, draw } from './viewer.js';
 import { scheduleReadings } from './patients.js';
 import { exportPNG } from './export.js';
+import { zNode } from './quality.js';
 
 export function showDetail(it) {
   $('#detail-name').textContent = it ? it.name : 'No image selected';
@@ -21,10 +22,13 @@ export function showDetail(it) {
   $('#d-patient').value = it.options.patientId || '';
   $('#d-cmpx').value = it.options.cmPerPx || '';
   $('#d-depth').value = it.options.depthCm || '';
-  const add = (k, v) => {
+  const add = (k, v, field) => {
     const dt = document.createElement('dt'); dt.textContent = k;
-    const dd = document.createElement('dd'); dd.textContent = v;
+    const dd = document.createElement('dd');
+    if (v instanceof Node) dd.append(v); else dd.textContent = v;
+    if (field) dd.dataset.field = field;
     nums.append(dt, dd);
+    return dd;
   };
   if (it.status === 'error') { add('Error', it.error); return; }
   const r = it.record;
@@ -34,13 +38,31 @@ export function showDetail(it) {
   add('Perimeter', r.perimeter_cm ? `${r.perimeter_cm.toFixed(2)} cm` : `${fmt(r.perimeter_px, 1)} px`);
   add('EI mean ± SD', `${fmt(r.ei_mean, 1)} ± ${fmt(r.ei_sd, 1)}`);
   add('Expected EI', r.ei_expected !== undefined ? `${fmt(r.ei_expected, 1)} (SD ${fmt(r.ei_pred_sd, 1)})` : '—');
-  add('z *', r.z !== undefined ? `${fmt(r.z, 2)}${r.abnormal ? ' — abnormal' : ''}` : '—');
+  const q = add('Quality', r.quality === 'ok' || !r.quality ? 'no reason to doubt the mask' : `${r.quality === 'flagged' ? 'flagged' : 'accepted as it is'}: ${r.quality_reasons}`, 'quality');
+  if (r.quality === 'flagged') q.append(' ', acceptButton(it));
+  add('z *', zNode(r, true), 'z');
   add('Note', r.z_note || '');
   const cal = calibLabel(r.calibration_source);
   add('Calibration', r.cm_per_px_x ? `${cal}: ${r.cm_per_px_x.toPrecision(4)} × ${r.cm_per_px_y.toPrecision(4)} cm/px` : cal);
   add('Image', `${r.width}×${r.height}, field ${r.field_w}×${r.field_h} at (${r.field_x}, ${r.field_y})`);
   add('Mask', it.corrected ? 'corrected by hand' : 'as the model made it');
   add('Model', r.model);
+}
+
+// acceptButton accepts a flagged mask as it is: the worker then computes
+// its z-score (the record keeps the reasons and says "accepted").
+function acceptButton(it) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.id = 'accept-mask';
+  b.textContent = 'Accept mask as it is';
+  b.title = 'I have looked at this mask and it outlines the muscle: compute its z-score';
+  b.addEventListener('click', () => {
+    it.options = { ...it.options, accepted: true };
+    renderRow(it);
+    remeasure(it, true);
+  });
+  return b;
 }
 
 export function setupDetail() {

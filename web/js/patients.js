@@ -4,6 +4,7 @@
 import { $, $$, state } from './state.js';
 import { readyWorker, remeasure } from './workers.js';
 import { showDetail } from './detail.js';
+import { scoreOf, readingNode } from './quality.js';
 
 export function patientOf(it) {
   const p = state.patients.find((x) => x.id === it.options.patientId);
@@ -75,11 +76,12 @@ async function updateReadings() {
   for (const id of state.order) {
     const it = state.items.get(id);
     const r = it.record;
-    if (it.status !== 'done' || !r || r.z === undefined || r.z === null || !it.options.patientId) continue;
+    const score = it.status === 'done' && r && it.options.patientId ? scoreOf(it.options.muscle, r) : null;
+    if (!score) continue;
     const p = patientOf(it);
     if (!p) continue;
     if (!byPatient.has(p.id)) byPatient.set(p.id, { patientId: p.id, age: p.age, scores: [] });
-    byPatient.get(p.id).scores.push({ muscle: it.options.muscle, z: r.z });
+    byPatient.get(p.id).scores.push(score);
   }
   const box = $('#readings');
   const w = readyWorker();
@@ -87,15 +89,7 @@ async function updateReadings() {
   try {
     const r = await w.call('readings', { scores: Array.from(byPatient.values()) });
     box.textContent = '';
-    for (const rd of r.body.readings || []) {
-      const p = document.createElement('p');
-      p.dataset.patient = rd.patientId;
-      p.dataset.verdict = rd.verdict;
-      const strong = document.createElement('strong');
-      strong.textContent = `Patient ${rd.patientId}: ${rd.verdict}`;
-      p.append(strong, ` — ${rd.muscles} muscles; ${rd.rule}. Same scanner caveat as the z-scores.`);
-      box.append(p);
-    }
+    for (const rd of r.body.readings || []) box.append(readingNode(rd));
   } catch (err) {
     box.textContent = 'Patient reading failed: ' + err.message;
   }

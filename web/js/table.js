@@ -3,6 +3,7 @@
 import { $, state, fmt } from './state.js';
 import { muscleLabel, calibLabel } from './constants.js';
 import { selectItem } from './viewer.js';
+import { qualityBadge, zNode } from './quality.js';
 
 export function addItem(it, restoring) {
   state.items.set(it.id, it);
@@ -67,6 +68,9 @@ export function renderRow(it) {
     b.textContent = 'corrected';
     fileCell.append(b);
   }
+  const qb = qualityBadge(it.status === 'done' ? it.record : null);
+  if (qb) fileCell.append(qb);
+  tr.dataset.quality = (it.status === 'done' && it.record && it.record.quality) || '';
   if (it.status === 'error') {
     cell(tr, 'error', 'status');
     const td = cell(tr, it.error, 'err');
@@ -94,7 +98,7 @@ export function renderRow(it) {
   }
   cell(tr, r.csa_px === 0 ? '—' : `${fmt(r.ei_mean, 1)} ± ${fmt(r.ei_sd, 1)}`, 'num');
   cell(tr, fmt(r.ei_expected, 1), 'num', r.ei_pred_sd ? `prediction SD ${r.ei_pred_sd.toFixed(1)}` : '');
-  cell(tr, fmt(r.z, 2), 'num', r.z_note || '');
+  cell(tr, zNode(r, false), 'num z', r.z_note || '');
   const flag = r.abnormal === undefined || r.abnormal === null ? '' : (r.abnormal ? 'abnormal (z > 2)' : 'normal');
   cell(tr, flag, r.abnormal ? 'flag-abnormal' : '');
   cell(tr, calibLabel(r.calibration_source));
