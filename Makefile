@@ -14,6 +14,9 @@ GOROOT  := $(shell GOTOOLCHAIN=$(GOTOOLCHAIN) $(GO) env GOROOT)
 WASM    := web/dist/myoseg.wasm
 WASMSIMD := web/dist/myoseg-simd.wasm
 WASMEXEC := web/dist/wasm_exec.js
+# The model adapter (core/nn/train, docs/adapt.md): its own module, fetched
+# by web/adapt-worker.js only when someone adapts a model.
+TRAINER := web/dist/myoseg-train.wasm
 # Everything the wasm is built from (the model is not in it: the page
 # downloads it once and keeps it in IndexedDB).
 WASM_SRC := $(shell find core wasm -name '*.go' -not -name '*_test.go') go.mod go.sum
@@ -23,7 +26,7 @@ WASM_SRC := $(shell find core wasm -name '*.go' -not -name '*_test.go') go.mod g
 run: wasm
 	$(GO) run . serve $(ARGS)
 
-wasm: $(WASM) $(WASMSIMD) $(WASMEXEC)
+wasm: $(WASM) $(WASMSIMD) $(WASMEXEC) $(TRAINER)
 
 $(WASM): $(WASM_SRC)
 	@mkdir -p web/dist
@@ -33,6 +36,11 @@ $(WASM): $(WASM_SRC)
 $(WASMSIMD): $(WASM_SRC)
 	@mkdir -p web/dist
 	GOOS=js GOARCH=wasm GOEXPERIMENT=simd $(GO) build -trimpath -ldflags=-s -o $@ ./wasm
+	$(GO) run ./wasm/precompress $@
+
+$(TRAINER): $(WASM_SRC)
+	@mkdir -p web/dist
+	GOOS=js GOARCH=wasm GOEXPERIMENT= $(GO) build -trimpath -ldflags=-s -o $@ ./wasm/trainer
 	$(GO) run ./wasm/precompress $@
 
 # wasm_exec.js must match the Go that built the wasm: compared on every

@@ -12,11 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"myoseg/core/imaging/decode"
 	"myoseg/core/nn/onnxmodel"
 	"myoseg/core/nn/train"
 	"myoseg/core/pipeline"
-	"myoseg/core/study/dataset"
 	"myoseg/models"
 )
 
@@ -30,7 +28,7 @@ func runAdapt(args []string, stdout, stderr io.Writer) error {
 	data := fl.String("data", "", "corrected images: a folder or a ZIP in the seed layout (required; at least 8 images of 2 patients)")
 	out := fl.String("out", "", "the adapted model to write, .onnx (required); the card goes beside it as .md")
 	model := fl.String("model", "", "parent ONNX model (default: the embedded "+models.DefaultName+")")
-	epochs := fl.Int("epochs", 20, "passes over the training images")
+	epochs := fl.Int("epochs", 12, "passes over the training images")
 	last := fl.Int("train-last", 0, "train only the last K convolutions (0: all)")
 	lr := fl.Float64("lr", 1e-3, "Adam step size")
 	seed := fl.Uint64("seed", 1, "seed of the held-out split, the order and the augmentation")
@@ -66,7 +64,7 @@ func runAdapt(args []string, stdout, stderr io.Writer) error {
 		return asUsage(err)
 	}
 	defer closeFS()
-	pairs, err := readPairs(fsys, m.Info)
+	pairs, err := train.ReadSet(fsys, m.Info)
 	if err != nil {
 		return asUsage(fmt.Errorf("--data %s: %w", *data, err))
 	}
@@ -118,48 +116,4 @@ func openData(p string) (fs.FS, func(), error) {
 		return nil, nil, fmt.Errorf("--data %s: neither a folder nor a ZIP: %w", p, err)
 	}
 	return z, func() { z.Close() }, nil
-}
-
-// readPairs reads every image with a mask, prepared for the model.
-func readPairs(fsys fs.FS, info onnxmodel.Info) ([]train.Pair, error) {
-	ds, err := dataset.Read(fsys, dataset.Options{})
-	if err != nil {
-		return nil, err
-	}
-	var pairs []train.Pair
-	for _, it := range ds.Items {
-		if it.MaskPath == "" {
-			continue
-		}
-		img, err := readGrey(fsys, it.ImagePath)
-		if err != nil {
-			return nil, err
-		}
-		mask, err := readGrey(fsys, it.MaskPath)
-		if err != nil {
-			return nil, err
-		}
-		field, _ := pipeline.FieldOf(img)
-		p, err := train.PairOf(img.Gray, field, mask.Gray, it.SubjectID, info)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", it.ImagePath, err)
-		}
-		pairs = append(pairs, p)
-	}
-	if len(pairs) == 0 {
-		return nil, fmt.Errorf("no image with a mask (seed layout: .../Images/NAME.png and .../Masks/NAME.png)")
-	}
-	return pairs, nil
-}
-
-func readGrey(fsys fs.FS, p string) (*decode.Image, error) {
-	b, err := fs.ReadFile(fsys, p)
-	if err != nil {
-		return nil, err
-	}
-	img, err := decode.Decode(p, b, decode.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p, err)
-	}
-	return img, nil
 }

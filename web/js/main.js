@@ -11,6 +11,7 @@ import { setupViewer } from './viewer.js';
 import { setupDetail } from './detail.js';
 import { renderPatients, setupPatients } from './patients.js';
 import { setupExport } from './export.js';
+import { setupAdapt } from './adapt.js';
 
 async function start() {
   renderPatients();
@@ -66,6 +67,7 @@ function setup() {
   setupViewer();
   setupDetail();
   setupExport();
+  setupAdapt();
   $('#reload-btn').addEventListener('click', () => location.reload());
   start();
 }

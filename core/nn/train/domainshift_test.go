@@ -13,6 +13,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -145,6 +146,9 @@ func TestDomainShift(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	t.Logf("Go memory obtained from the system (wasm: the worker's linear memory): %.0f MB", float64(ms.Sys)/1e6)
 	t.Logf("adapted (%s) on %d images of %d patients in %.0f s: held-out (%d images, patients %v) Dice %.4f → %.4f; independent test (%d images) %.4f → %.4f",
 		res.Settings, res.TrainImages, len(res.TrainPatients), wall.Seconds(), res.HeldOut, res.HeldOutPatients, res.Before, res.After, len(test), baseTest, after)
 	if after < baseTest {
