@@ -34,35 +34,19 @@ func TestQualityConfusion(t *testing.T) {
 	}
 	seg := shippedSegmenter(t)
 
-	var ph quality.Confusion
-	const n = 60 // 3 muscles × 2 groups × 10
-	cfg := phantom.Config{Seed: 777001, N: n, PathologicalFraction: 0.5}
-	for i := 0; i < n; i++ {
-		s, err := phantom.Generate(cfg, i)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		if err := png.Encode(&buf, s.Image); err != nil {
-			t.Fatal(err)
-		}
-		// Phantoms carry no scale; the seed's Esaote images span 3.5–6 cm
-		// of depth over 480 rows, so 0.01 cm/px puts them in range and the
-		// area rule is exercised too.
-		req := pipeline.Request{Name: s.FileName(), Data: buf.Bytes(), Muscle: muscleOf(t, s.Muscle), User: calib.User{CmPerPx: 0.01}}
-		res, c := segmentAndCheck(t, seg, req)
-		d := dice(res.Mask, s.Mask)
-		wrong := d < 0.5 || res.Record.CSAPx == 0
-		ph.Add(!c.OK, wrong)
-		t.Logf("phantom %s %s: Dice %.3f %s", s.Muscle, s.FileName(), d, describe(c))
+	// Version 1 phantoms (what the shipped model was trained on): good masks
+	// must pass, wrong ones be flagged. Phantoms carry no scale; the seed's
+	// Esaote images span 3.5–6 cm of depth over 480 rows, so 0.01 cm/px puts
+	// them in range and the area rule is exercised too.
+	v1 := phantomConfusion(t, seg, phantom.Config{Seed: 777001, N: 60, PathologicalFraction: 0.5}, 0.01)
+	if v1.FlaggedGoodRate() > 0.05 || v1.MissedWrong > 0 {
+		t.Errorf("version 1 phantoms: %.1f %% of good masks flagged (want ≤ 5 %%), %d wrong ones passed", 100*v1.FlaggedGoodRate(), v1.MissedWrong)
 	}
-	t.Logf("phantoms (seed %d, %d images):\n%s", cfg.Seed, n, ph.Markdown())
-	if ph.FlaggedGoodRate() > 0.05 {
-		t.Errorf("%.1f %% of good phantom masks flagged, want ≤ 5 %%", 100*ph.FlaggedGoodRate())
-	}
-	if ph.MissedWrong > 0 {
-		t.Errorf("%d wrong phantom masks passed the check", ph.MissedWrong)
-	}
+	// Version 2 phantoms (anatomical scenes, randomised scanner, panoramic
+	// VL), uncalibrated, are out of the version 1 model's domain: many of
+	// its masks there are mediocre, so the table is reported, not held to
+	// 5 %; a model trained on them should move the assertion here.
+	phantomConfusion(t, seg, phantom.Config{Seed: 777002, N: 30, PathologicalFraction: 0.5, Version: phantom.V2}, 0)
 
 	var real quality.Confusion
 	root := filepath.Join("validation", "real-outlines")
@@ -98,6 +82,30 @@ func TestQualityConfusion(t *testing.T) {
 		}
 	}
 	t.Logf("real images with an outline:\n%s", real.Markdown())
+}
+
+// phantomConfusion runs the model and the check on cfg.N phantoms (cmPerPx
+// 0: uncalibrated) and logs the confusion table.
+func phantomConfusion(t *testing.T, seg *pipeline.Segmenter, cfg phantom.Config, cmPerPx float64) quality.Confusion {
+	t.Helper()
+	var c quality.Confusion
+	for i := 0; i < cfg.N; i++ {
+		s, err := phantom.Generate(cfg, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, s.Image); err != nil {
+			t.Fatal(err)
+		}
+		req := pipeline.Request{Name: s.FileName(), Data: buf.Bytes(), Muscle: muscleOf(t, s.Muscle), User: calib.User{CmPerPx: cmPerPx}}
+		res, chk := segmentAndCheck(t, seg, req)
+		d := dice(res.Mask, s.Mask)
+		c.Add(!chk.OK, d < 0.5 || res.Record.CSAPx == 0)
+		t.Logf("phantom v%d %s %s: Dice %.3f %s", max(1, cfg.Version), s.Muscle, s.FileName(), d, describe(chk))
+	}
+	t.Logf("phantoms version %d (seed %d, %d images):\n%s", max(1, cfg.Version), cfg.Seed, cfg.N, c.Markdown())
+	return c
 }
 
 func shippedSegmenter(t *testing.T) *pipeline.Segmenter {
