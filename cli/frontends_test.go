@@ -12,7 +12,6 @@ import (
 	"github.com/hack-pad/hackpadfs/mem"
 
 	"myoseg/core/clinical/record"
-	"myoseg/core/clinical/zscore"
 	"myoseg/core/study/phantom"
 	"myoseg/models"
 	"myoseg/wasm/app"
@@ -87,7 +86,7 @@ func TestSegmentMatchesBrowserApp(t *testing.T) {
 		if r.Z == nil {
 			t.Fatalf("%s: no z-score (%s)", r.File, r.ZNote)
 		}
-		scores.Scores = append(scores.Scores, app.MuscleZ{Muscle: r.Muscle, Z: *r.Z, ResearchOnly: strings.HasPrefix(r.ZNote, zscore.ResearchOnly)})
+		scores.Scores = append(scores.Scores, app.MuscleZ{Muscle: r.Muscle, Z: *r.Z, ResearchOnly: r.ResearchOnly()})
 	}
 	appCSV, err := app.CSV(recs)
 	if err != nil {

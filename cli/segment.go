@@ -11,6 +11,7 @@ import (
 	"sync"
 	"text/tabwriter"
 
+	"myoseg/core/clinical/quality"
 	"myoseg/core/clinical/record"
 	"myoseg/core/clinical/zscore"
 	"myoseg/core/imaging/calib"
@@ -214,15 +215,26 @@ func printTable(w io.Writer, recs []record.Record) {
 			csa = fmt.Sprintf("%.2f cm²", *r.CSACm2)
 		}
 		exp, z := "–", "–"
-		if r.Z != nil {
+		switch {
+		case r.Z != nil:
 			exp, z = fmt.Sprintf("%.1f", *r.EIExpected), fmt.Sprintf("%+.2f", *r.Z)
 			if *r.Abnormal {
 				z += " abnormal"
 			}
+			if r.ResearchOnly() {
+				z += " (" + zscore.ResearchOnly + ")"
+			}
+		case r.Quality == string(quality.StatusFlagged):
+			z = "not computed: mask flagged"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%.1f±%.1f\t%s\t%s\t%s\n", r.File, csa, r.EIMean, r.EISD, exp, z, r.CalibrationSource)
 	}
 	tw.Flush()
+	for _, r := range recs {
+		if r.Quality != string(quality.StatusOK) && r.QualityReasons != "" {
+			fmt.Fprintf(w, "%s: mask %s: %s\n", r.File, r.Quality, r.QualityReasons)
+		}
+	}
 	for _, r := range recs {
 		if r.Z != nil {
 			fmt.Fprintln(w, "note:", zscore.Caveat)

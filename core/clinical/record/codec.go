@@ -128,10 +128,14 @@ func Scores(patientID string, recs []Record) zscore.PatientScores {
 		if ps.AgeYears == 0 && r.AgeYears != nil {
 			ps.AgeYears = *r.AgeYears
 		}
-		ps.Scores = append(ps.Scores, zscore.MuscleZ{Muscle: r.Muscle, Z: *r.Z, ResearchOnly: strings.HasPrefix(r.ZNote, zscore.ResearchOnly)})
+		ps.Scores = append(ps.Scores, zscore.MuscleZ{Muscle: r.Muscle, Z: *r.Z, ResearchOnly: r.ResearchOnly()})
 	}
 	return ps
 }
+
+// ResearchOnly reports whether the record's z-score comes from a model
+// trained on phantoms: its z_note begins with zscore.ResearchOnly.
+func (r Record) ResearchOnly() bool { return strings.HasPrefix(r.ZNote, zscore.ResearchOnly) }
 
 // Verdicts is the patient-level verdict per patient ID of recs (records
 // without an ID form one patient, as the command line's single patient).

@@ -92,12 +92,14 @@ func ReadPatients(ps []PatientScores) []PatientReading {
 		sum := map[Muscle]float64{}
 		n := map[Muscle]int{}
 		var withheld []string
+		muscles := map[Muscle]bool{} // with a z-score or withheld
 		research := false
 		for _, s := range p.Scores {
 			m, err := ParseMuscle(s.Muscle)
 			if err != nil {
 				continue
 			}
+			muscles[m] = true
 			if s.Withheld != "" {
 				withheld = append(withheld, m.Label()+": "+s.Withheld)
 				continue
@@ -106,7 +108,7 @@ func ReadPatients(ps []PatientScores) []PatientReading {
 			sum[m] += s.Z
 			n[m]++
 		}
-		if len(withheld) > 0 && len(n)+len(withheld) >= 2 {
+		if len(withheld) > 0 && len(muscles) >= 2 {
 			v := withheldVerdict + " (" + strings.Join(withheld, "; ") + ")"
 			out = append(out, PatientReading{PatientID: p.PatientID, Verdict: v, Muscles: len(n), Withheld: true,
 				ResearchOnly: research,

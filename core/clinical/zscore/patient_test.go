@@ -62,7 +62,8 @@ func TestReadPatientsWithheldAndResearchOnly(t *testing.T) {
 	got := ReadPatients([]PatientScores{
 		{PatientID: "W", AgeYears: 40, Scores: []MuscleZ{{Muscle: "TA", Z: 0.1}, {Muscle: "BB", Z: 0.2}, {Muscle: "GM", Withheld: "the mask is empty"}}},
 		{PatientID: "R", AgeYears: 40, Scores: []MuscleZ{{Muscle: "TA", Z: 0.1, ResearchOnly: true}, {Muscle: "BB", Z: 0.2}}},
-		{PatientID: "one", AgeYears: 40, Scores: []MuscleZ{{Muscle: "TA", Withheld: "x"}}}, // one muscle: never a reading
+		{PatientID: "one", AgeYears: 40, Scores: []MuscleZ{{Muscle: "TA", Withheld: "x"}}},                         // one muscle: never a reading
+		{PatientID: "sides", AgeYears: 40, Scores: []MuscleZ{{Muscle: "TA", Withheld: "x"}, {Muscle: "TA", Z: 1}}}, // both sides of one muscle: neither
 	})
 	if len(got) != 2 {
 		t.Fatalf("readings: %+v", got)
