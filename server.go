@@ -96,11 +96,14 @@ type modelIndex struct {
 	Size   int    `json:"size"`
 	SHA256 string `json:"sha256"`
 	Card   string `json:"card,omitempty"`
+	// Models lists every model served (the default first) when serve was
+	// given others with --model.
+	Models []modelIndex `json:"models,omitempty"`
 }
 
 // newSite builds the asset table from web (the embedded web/ directory) and
 // the model. It fails when the wasm has not been built.
-func newSite(web fs.FS, m modelFile) (*site, error) {
+func newSite(web fs.FS, m modelFile, others ...modelFile) (*site, error) {
 	if _, err := fs.Stat(web, wasmPath); err != nil {
 		return nil, fmt.Errorf("web/%s missing: run `make run`", wasmPath)
 	}
@@ -158,17 +161,12 @@ func newSite(web fs.FS, m modelFile) (*site, error) {
 		return nil, errors.New("serve: web/index.html missing")
 	}
 
-	sum := sha256.Sum256(m.Data)
-	idx := modelIndex{
-		Name:   m.Name,
-		URL:    "models/" + m.Name + ".onnx",
-		Size:   len(m.Data),
-		SHA256: hex.EncodeToString(sum[:]),
-	}
-	s.assets["/"+idx.URL] = &asset{body: m.Data, ctype: contentTypes[".onnx"]}
-	if m.CardName != "" && len(m.Card) > 0 {
-		idx.Card = "models/" + m.CardName
-		s.assets["/"+idx.Card] = &asset{body: m.Card, ctype: contentTypes[".md"]}
+	idx := s.addModel(m)
+	if len(others) > 0 {
+		idx.Models = []modelIndex{idx}
+		for _, o := range others {
+			idx.Models = append(idx.Models, s.addModel(o))
+		}
 	}
 	idxJSON, err := json.Marshal(idx)
 	if err != nil {
@@ -364,8 +362,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	addr := fset.String("addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
+	var extra modelPaths
+	fset.Var(&extra, "model", "another ONNX model to serve beside the default, e.g. one adapted in the page (repeatable; listed in models/index.json; FILE.md beside it is its card)")
 	fset.Usage = func() {
-		fmt.Fprintln(stderr, "usage: myoseg serve [--addr host:port]")
+		fmt.Fprintln(stderr, "usage: myoseg serve [--addr host:port] [--model FILE.onnx]...")
 		fset.PrintDefaults()
 	}
 	if err := fset.Parse(args); err != nil {
@@ -384,7 +384,12 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	m := defaultModel()
-	s, err := newSite(web, m)
+	others, err := readModelFiles(extra, m.Name)
+	if err != nil {
+		fmt.Fprintln(stderr, "myoseg:", err)
+		return 2
+	}
+	s, err := newSite(web, m, others...)
 	if err != nil {
 		fmt.Fprintln(stderr, "myoseg:", err)
 		return 1
@@ -396,6 +401,24 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// addModel serves a model and its card under /models/ and returns its
+// index entry.
+func (s *site) addModel(m modelFile) modelIndex {
+	sum := sha256.Sum256(m.Data)
+	idx := modelIndex{
+		Name:   m.Name,
+		URL:    "models/" + m.Name + ".onnx",
+		Size:   len(m.Data),
+		SHA256: hex.EncodeToString(sum[:]),
+	}
+	s.assets["/"+idx.URL] = &asset{body: m.Data, ctype: contentTypes[".onnx"]}
+	if m.CardName != "" && len(m.Card) > 0 {
+		idx.Card = "models/" + m.CardName
+		s.assets["/"+idx.Card] = &asset{body: m.Card, ctype: contentTypes[".md"]}
+	}
+	return idx
 }
 
 func defaultModel() modelFile {
