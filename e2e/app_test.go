@@ -300,7 +300,7 @@ func TestApp(t *testing.T) {
 			t.Errorf("exported mask has %d px, the table says %s", got, p.AreaPx)
 		}
 		phMask = mask
-		if z := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('#results tr[data-file=%q] td:nth-child(8)').textContent`, phName)); z == "—" || z == "" {
+		if z := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('#results tr[data-file=%q] td:nth-child(9)').textContent`, phName)); z == "—" || z == "" {
 			t.Errorf("no z-score for the phantom with patient data")
 		}
 		if c := eval[string](t, ctx, `document.querySelector('#z-caveat').textContent`); !strings.Contains(c, "Esaote") {
@@ -396,7 +396,14 @@ func TestApp(t *testing.T) {
 	})
 
 	step(t, "zip", func(t *testing.T) {
-		name, data := download(t, ctx, "#export-zip")
+		// Every mask (not only reviewed ones), and the groups answered: no
+		// patient is filed as Healthy by default (workflow_test.go checks
+		// the question itself).
+		eval[bool](t, ctx, `(() => { document.querySelector('#zip-all').checked = true; return true; })()`)
+		run(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS("#export-zip")))
+		waitFor(t, ctx, 20*time.Second, `document.querySelector('#zip-dialog').open`)
+		eval[bool](t, ctx, `(() => { for (const s of document.querySelectorAll('#zip-groups select')) s.value = 'Healthy'; return true; })()`)
+		name, data := download(t, ctx, "#zip-dialog-ok")
 		if name != "myoseg-training-data.zip" {
 			t.Errorf("ZIP file name %q", name)
 		}
@@ -404,7 +411,7 @@ func TestApp(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The phantom's patient has no group: the default, Healthy, applies.
+		// The phantom's patient has no group: Healthy, as answered.
 		base := fmt.Sprintf("%s/Healthy/", ph[0].s.Muscle)
 		img := readZipPNG(t, zr, base+"Images/"+ph[0].s.Subject.ID+"_1.png")
 		if !bytes.Equal(img.Pix, ph[0].s.Image.Pix) {

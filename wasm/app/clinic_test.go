@@ -54,7 +54,7 @@ func TestReportSRDelete(t *testing.T) {
 		if err != nil || out.Item.Status != "done" {
 			t.Fatalf("%s: %v %s", j.name, err, out.Item.Error)
 		}
-		if j.name == "ta_r.dcm" && (out.Item.Options.Scanner != "srtest" || out.Item.Options.Operator != "") {
+		if j.name == "ta_r.dcm" && (out.Item.Options.Scanner != "Esaote" || out.Item.Options.Operator != "") {
 			t.Errorf("DICOM exam fields: %+v", out.Item.Options)
 		}
 		wantDate := j.opt.ExamDate

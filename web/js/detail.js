@@ -22,6 +22,7 @@ export function showDetail(it) {
   $('#d-patient').value = it.options.patientId || '';
   $('#d-cmpx').value = it.options.cmPerPx || '';
   $('#d-depth').value = it.options.depthCm || '';
+  $('#d-accepted').checked = !!it.options.accepted;
   const add = (k, v, field) => {
     const dt = document.createElement('dt'); dt.textContent = k;
     const dd = document.createElement('dd');
@@ -45,7 +46,9 @@ export function showDetail(it) {
   const cal = calibLabel(r.calibration_source);
   add('Calibration', r.cm_per_px_x ? `${cal}: ${r.cm_per_px_x.toPrecision(4)} × ${r.cm_per_px_y.toPrecision(4)} cm/px` : cal);
   add('Image', `${r.width}×${r.height}, field ${r.field_w}×${r.field_h} at (${r.field_x}, ${r.field_y})`);
-  add('Mask', it.corrected ? 'corrected by hand' : 'as the model made it');
+  add('Mask', it.corrected ? 'corrected by hand' : (it.options.accepted ? 'as the model made it, accepted' : 'as the model made it'));
+  const o = it.options;
+  if (o.examDate || o.operator || o.scanner || o.preset) add('Exam', [o.examDate, o.operator, o.scanner, o.preset].filter(Boolean).join(' · '));
   add('Model', r.model);
 }
 
@@ -67,7 +70,7 @@ function acceptButton(it) {
 
 export function setupDetail() {
   $('#d-apply').addEventListener('click', applyDetail);
-  for (const id of ['#d-muscle', '#d-side', '#d-patient']) $(id).addEventListener('change', applyDetail);
+  for (const id of ['#d-muscle', '#d-side', '#d-patient', '#d-accepted']) $(id).addEventListener('change', applyDetail);
   $('#export-mask').addEventListener('click', () => exportPNG('mask'));
   $('#export-overlay').addEventListener('click', () => exportPNG('overlay'));
   $('#remove-item').addEventListener('click', removeSelected);
@@ -80,6 +83,7 @@ function applyDetail() {
     ...it.options,
     muscle: $('#d-muscle').value, side: $('#d-side').value, patientId: $('#d-patient').value,
     cmPerPx: Number($('#d-cmpx').value) || 0, depthCm: Number($('#d-depth').value) || 0,
+    accepted: $('#d-accepted').checked,
   };
   renderRow(it);
   if (it.status === 'done') remeasure(it, true);

@@ -7,7 +7,7 @@ import { renderPatients } from './patients.js';
 import { showDetail } from './detail.js';
 import { clearView, draw } from './viewer.js';
 
-function download(bytes, name, type) {
+export function download(bytes, name, type) {
   const url = URL.createObjectURL(new Blob([bytes], { type }));
   const a = document.createElement('a');
   a.href = url; a.download = name;
@@ -37,14 +37,55 @@ async function exportCSV() {
   } catch (err) { alert('CSV export failed: ' + err.message); }
 }
 
+// zipGroups are the answers given for patients without a group (by ID;
+// '' = images without a patient), kept for the session's next exports.
+const zipGroups = {};
+
+// askGroups shows the group dialog for the patients the core asked about;
+// it resolves false when cancelled. No answer is preselected.
+function askGroups(ids) {
+  const box = $('#zip-groups');
+  box.textContent = '';
+  ids.forEach((id, i) => {
+    const lab = document.createElement('label');
+    lab.htmlFor = 'zip-g' + i;
+    lab.textContent = id ? `Patient ${id}` : 'Images without a patient';
+    const sel = document.createElement('select');
+    sel.id = 'zip-g' + i;
+    sel.required = true;
+    sel.dataset.patient = id;
+    sel.append(new Option('— choose —', ''), new Option('Healthy', 'Healthy'), new Option('Pathological', 'Pathological'));
+    box.append(lab, sel);
+  });
+  const dlg = $('#zip-dialog');
+  return new Promise((resolve) => {
+    dlg.addEventListener('close', () => {
+      if (dlg.returnValue !== 'ok') { resolve(false); return; }
+      for (const sel of box.querySelectorAll('select')) zipGroups[sel.dataset.patient] = sel.value;
+      resolve(true);
+    }, { once: true });
+    dlg.showModal();
+  });
+}
+
 async function exportZIP() {
   const w = readyWorker();
   if (!w) return;
   try {
-    const r = await w.call('zip', { group: $('#zip-group').value });
-    download(r.data.file, 'myoseg-training-data.zip', 'application/zip');
-    const s = r.body;
-    $('#drop-note').textContent = `ZIP: ${s.images} image(s)` + (s.skipped && s.skipped.length ? `; skipped: ${s.skipped.join('; ')}` : '');
+    for (;;) {
+      const r = await w.call('zip', { zip: { groups: zipGroups, all: $('#zip-all').checked } });
+      if (r.body.needGroups) {
+        if (!(await askGroups(r.body.needGroups))) { $('#bulk-note').textContent = 'ZIP: cancelled.'; return; }
+        continue;
+      }
+      download(r.data.file, 'myoseg-training-data.zip', 'application/zip');
+      const s = r.body;
+      let text = `ZIP: ${s.images} image(s): ${s.corrected} corrected, ${s.accepted} accepted` + (s.unreviewed ? `, ${s.unreviewed} unreviewed` : '');
+      if (s.leftOut) text += `; ${s.leftOut} unreviewed left out (tick "also masks nobody corrected or accepted" to add them)`;
+      if (s.skipped && s.skipped.length) text += `; skipped: ${s.skipped.join('; ')}`;
+      $('#bulk-note').textContent = text;
+      return;
+    }
   } catch (err) { alert('ZIP export failed: ' + err.message); }
 }
 

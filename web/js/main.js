@@ -11,6 +11,7 @@ import { setupViewer } from './viewer.js';
 import { setupDetail } from './detail.js';
 import { renderPatients, setupPatients } from './patients.js';
 import { setupExport } from './export.js';
+import { setupClinic } from './clinic.js';
 import { setupAdapt } from './adapt.js';
 
 async function start() {
@@ -67,6 +68,7 @@ function setup() {
   setupViewer();
   setupDetail();
   setupExport();
+  setupClinic();
   setupAdapt();
   $('#reload-btn').addEventListener('click', () => location.reload());
   start();

@@ -5,6 +5,8 @@ import { $, $$, state } from './state.js';
 import { readyWorker, remeasure } from './workers.js';
 import { showDetail } from './detail.js';
 import { scoreOf, readingNode } from './quality.js';
+import { renderPicks } from './table.js';
+import { clearView, draw } from './viewer.js';
 
 export function patientOf(it) {
   const p = state.patients.find((x) => x.id === it.options.patientId);
@@ -34,7 +36,13 @@ export function renderPatients() {
       $('#p-height').value = p.height; $('#p-weight').value = p.weight; $('#p-group').value = p.group || '';
       $('#p-id').focus();
     });
-    li.append(span, edit);
+    const del = document.createElement('button');
+    del.type = 'button';
+    del.textContent = 'Delete';
+    del.className = 'danger';
+    del.setAttribute('aria-label', 'Delete patient ' + p.id);
+    del.addEventListener('click', () => deletePatient(p.id));
+    li.append(span, edit, del);
     ul.append(li);
   }
   if (state.selected) showDetail(state.items.get(state.selected));
@@ -60,9 +68,36 @@ export function setupPatients() {
   });
 }
 
-function savePatients() {
+export function savePatients() {
   const w = readyWorker();
-  if (w) w.call('patients', { patients: state.patients }).catch((err) => alert('Saving patients failed: ' + err.message));
+  if (!w) return Promise.resolve();
+  return w.call('patients', { patients: state.patients }).catch((err) => alert('Saving patients failed: ' + err.message));
+}
+
+// deletePatient removes a patient and, after confirmation, every image of
+// theirs with its results (in the worker's store and in the table).
+async function deletePatient(id) {
+  const n = Array.from(state.items.values()).filter((it) => it.options.patientId === id).length;
+  if (!confirm(`Delete patient ${id} and their ${n} image(s) with all results? This cannot be undone.`)) return;
+  const w = readyWorker();
+  if (!w) return;
+  let removed = [];
+  try {
+    removed = (await w.call('delete-patient', { patientId: id })).body.removed || [];
+  } catch (err) { alert('Deleting the patient failed: ' + err.message); return; }
+  for (const rid of removed) {
+    const it = state.items.get(rid);
+    if (!it) continue;
+    if (it.row) it.row.remove();
+    state.items.delete(rid);
+    if (state.selected === rid) { state.selected = null; clearView(); showDetail(null); draw(); }
+  }
+  state.order = state.order.filter((x) => state.items.has(x));
+  state.patients = state.patients.filter((p) => p.id !== id);
+  renderPatients();
+  renderPicks();
+  scheduleReadings();
+  $('#empty-note').hidden = state.order.length > 0;
 }
 
 let readingsTimer = 0;

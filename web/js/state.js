@@ -10,6 +10,8 @@ export const state = {
   order: [],         // ids in table order
   patients: [],      // {id, age, sex, height, weight, group}
   selected: null,
+  picked: new Set(), // ids of the rows ticked for a bulk change (shift/ctrl-click, select all)
+  lastPicked: null,  // anchor of a shift-click range
   nextOrder: 1,
   queue: [],         // ids waiting for a worker (run or restore)
   workers: [],

@@ -11,13 +11,52 @@ export function addItem(it, restoring) {
   const tr = document.createElement('tr');
   tr.tabIndex = 0;
   tr.dataset.id = it.id;
-  tr.addEventListener('click', () => selectItem(it.id));
+  tr.addEventListener('click', (e) => {
+    if (e.target.closest('input.pick')) return; // the checkbox has its own handler
+    if (e.shiftKey || e.ctrlKey || e.metaKey) { e.preventDefault(); pickRow(it.id, e.shiftKey, true); return; }
+    state.picked = new Set([it.id]);
+    state.lastPicked = it.id;
+    renderPicks();
+    selectItem(it.id);
+  });
   tr.addEventListener('keydown', (e) => rowKey(e, it.id));
   $('#results tbody').append(tr);
   it.row = tr;
   renderRow(it);
   $('#empty-note').hidden = true;
   if (!restoring) tr.scrollIntoView({ block: 'nearest' });
+}
+
+// pickRow ticks or unticks a row for bulk changes; range ticks every row
+// from the last one ticked (shift-click); toggle keeps the others (ctrl).
+export function pickRow(id, range, toggle) {
+  if (range && state.lastPicked && state.order.includes(state.lastPicked)) {
+    const a = state.order.indexOf(state.lastPicked), b = state.order.indexOf(id);
+    for (let i = Math.min(a, b); i <= Math.max(a, b); i++) state.picked.add(state.order[i]);
+  } else if (toggle) {
+    if (state.picked.has(id)) state.picked.delete(id); else state.picked.add(id);
+    state.lastPicked = id;
+  }
+  renderPicks();
+}
+
+// renderPicks shows the ticked rows and tells the bulk bar.
+export function renderPicks() {
+  for (const id of state.picked) if (!state.items.has(id)) state.picked.delete(id);
+  for (const id of state.order) {
+    const it = state.items.get(id);
+    if (!it.row) continue;
+    const on = state.picked.has(id);
+    it.row.dataset.picked = String(on);
+    const cb = it.row.querySelector('input.pick');
+    if (cb) cb.checked = on;
+  }
+  const all = $('#select-all');
+  if (all) {
+    all.checked = state.order.length > 0 && state.picked.size === state.order.length;
+    all.indeterminate = state.picked.size > 0 && state.picked.size < state.order.length;
+  }
+  document.dispatchEvent(new CustomEvent('picks'));
 }
 
 export function sortTable() {
@@ -59,9 +98,17 @@ export function renderRow(it) {
   delete tr.dataset.csaPx;
   delete tr.dataset.areaPx;
   tr.setAttribute('aria-selected', String(state.selected === it.id));
+  const pick = document.createElement('input');
+  pick.type = 'checkbox';
+  pick.className = 'pick';
+  pick.checked = state.picked.has(it.id);
+  pick.setAttribute('aria-label', 'Select ' + it.name);
+  pick.addEventListener('click', (e) => { e.stopPropagation(); pickRow(it.id, e.shiftKey, true); });
+  tr.dataset.picked = String(pick.checked);
   const name = document.createElement('span');
   name.textContent = it.name;
   const fileCell = cell(tr, name, 'file', it.path);
+  fileCell.prepend(pick);
   if (it.corrected) {
     const b = document.createElement('span');
     b.className = 'corrected';
@@ -74,11 +121,15 @@ export function renderRow(it) {
   if (it.status === 'error') {
     cell(tr, 'error', 'status');
     const td = cell(tr, it.error, 'err');
-    td.colSpan = 8;
+    td.colSpan = 9;
     return;
   }
   cell(tr, it.status, 'status');
-  cell(tr, muscleLabel(it.options.muscle));
+  cell(tr, muscleLabel(it.options.muscle), 'muscle');
+  cell(tr, it.options.side || '—', 'side');
+  tr.dataset.side = it.options.side || '';
+  tr.dataset.muscle = it.options.muscle || '';
+  tr.dataset.cmPerPx = String(it.options.cmPerPx || '');
   cell(tr, it.options.patientId || '—');
   const r = it.status === 'done' ? it.record : null;
   if (!r) {
