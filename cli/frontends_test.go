@@ -42,7 +42,7 @@ func TestSegmentMatchesBrowserApp(t *testing.T) {
 		data = append(data, b)
 	}
 	flags := []string{"--cm-per-px", "0.01", "--side", "Left", "--muscle", strings.Join(muscles, ","),
-		"--age", "40", "--sex", "f", "--height", "170", "--weight", "65"}
+		"--age", "40", "--sex", "f", "--height", "170", "--weight", "65", "--patient-id", "p1"}
 
 	var cliCSV, stderr bytes.Buffer
 	if code := run("segment", append(append([]string{"--csv"}, flags...), files...), &cliCSV, &stderr); code != 0 {

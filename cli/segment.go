@@ -33,6 +33,7 @@ func runSegment(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "folder for masks, overlays and records (created; inputs are never overwritten)")
 	asJSON := fs.Bool("json", false, "print one JSON record per line instead of a table")
 	asCSV := fs.Bool("csv", false, "print CSV (header + one row per file) instead of a table")
+	srPath := fs.String("sr", "", "write a DICOM Structured Report of the DICOM inputs' results to this file (created, never an input)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -60,8 +61,12 @@ func runSegment(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	if err := checkSRPath(*srPath, files); err != nil {
+		return asUsage(err)
+	}
 	type outcome struct {
 		rec *record.Record
+		id  *decode.Identity // the DICOM input's identity, for --sr; nil otherwise
 		err error
 	}
 	results := make([]outcome, len(files))
@@ -73,14 +78,15 @@ func runSegment(args []string, stdout, stderr io.Writer) error {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			rec, err := segmentOne(seg, reqs[i], spacing, path, *out, names[i])
-			results[i] = outcome{rec, err}
+			rec, id, err := segmentOne(seg, reqs[i], spacing, path, *out, names[i])
+			results[i] = outcome{rec, id, err}
 		}()
 	}
 	wg.Wait()
 
 	failed := 0
 	var recs []record.Record
+	var ids []*decode.Identity
 	for _, r := range results {
 		if r.err != nil {
 			failed++
@@ -88,6 +94,7 @@ func runSegment(args []string, stdout, stderr io.Writer) error {
 			continue
 		}
 		recs = append(recs, *r.rec)
+		ids = append(ids, r.id)
 	}
 	readings := zscore.ReadPatients([]zscore.PatientScores{record.Scores("", recs)})
 	switch {
@@ -107,6 +114,11 @@ func runSegment(args []string, stdout, stderr io.Writer) error {
 	}
 	if len(recs) > 0 {
 		fmt.Fprintf(stderr, "model: %s — %s\n", recs[0].Model, recs[0].Warning)
+	}
+	if *srPath != "" {
+		if err := writeSR(*srPath, recs, ids, readings, seg.Model(), stderr); err != nil {
+			return err
+		}
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d files failed", failed, len(files))
@@ -135,29 +147,39 @@ func segmentRequests(img *imageFlags, files []string) ([]pipeline.Request, error
 	return reqs, nil
 }
 
-// segmentOne runs one file and writes its outputs (when out is set).
-func segmentOne(seg *pipeline.Segmenter, req pipeline.Request, spacing map[string]calib.User, path, out, stem string) (*record.Record, error) {
+// segmentOne runs one file and writes its outputs (when out is set); a
+// DICOM input's identity comes back for --sr.
+func segmentOne(seg *pipeline.Segmenter, req pipeline.Request, spacing map[string]calib.User, path, out, stem string) (*record.Record, *decode.Identity, error) {
+	rec, res, err := segmentFile(seg, req, spacing, path, out, stem)
+	if err != nil || res.Image.DICOM == nil {
+		return rec, nil, err
+	}
+	return rec, &res.Image.DICOM.Identity, nil
+}
+
+// segmentFile is segmentOne with the pipeline's whole result.
+func segmentFile(seg *pipeline.Segmenter, req pipeline.Request, spacing map[string]calib.User, path, out, stem string) (*record.Record, *pipeline.Result, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	req.Data, req.Path = data, path // errors name the file as given
 	if spacing != nil {
 		u, ok := spacing[filepath.Base(path)]
 		if !ok {
-			return nil, fmt.Errorf("%s: not listed in the spacing CSV", path)
+			return nil, nil, fmt.Errorf("%s: not listed in the spacing CSV", path)
 		}
 		req.User = u
 	}
 	res, err := seg.Run(context.Background(), req)
 	if errors.Is(err, decode.ErrTooLarge) {
-		return nil, fmt.Errorf("%w (--max-pixels raises the limit, at up to %d bytes of memory a pixel)", err, pipeline.BytesPerPixel)
+		return nil, nil, fmt.Errorf("%w (--max-pixels raises the limit, at up to %d bytes of memory a pixel)", err, pipeline.BytesPerPixel)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if out == "" {
-		return &res.Record, nil
+		return &res.Record, res, nil
 	}
 	// All three files are rendered, then written all or none.
 	files, err := res.Files(pipeline.OutputsFor("", stem, false), res.Record)
@@ -165,9 +187,9 @@ func segmentOne(seg *pipeline.Segmenter, req pipeline.Request, spacing map[strin
 		err = dirStore(out).WriteAll(files)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return &res.Record, nil
+	return &res.Record, res, nil
 }
 
 // outputNames gives each input a distinct output stem and checks that no
