@@ -138,20 +138,9 @@ func buildPage(id string, ex Exam, visits []Exam) page {
 	for _, key := range muscleOrder(ex.Images) {
 		mr := muscleRows{Name: muscleName(key), Key: key, Grades: []string{"", "0", "1", "2", "3", "4"}}
 		mr.Heckmatt = heckmatt(ex.Heckmatt, key)
-		var sides []cell
-		for _, side := range []string{"left", "right", ""} {
-			var recs []record.Record
-			for _, im := range ex.Images {
-				if muscleKey(im.Record.Muscle) == key && normSide(im.Record.Side) == side {
-					recs = append(recs, im.Record)
-				}
-			}
-			if len(recs) > 0 {
-				c := average(recs)
-				c.Label = map[string]string{"left": "left", "right": "right", "": "side not given"}[side]
-				sides = append(sides, c)
-				pg.AnyPx = pg.AnyPx || c.csaPx
-			}
+		sides := sideCells(ex.Images, key)
+		for _, c := range sides {
+			pg.AnyPx = pg.AnyPx || c.csaPx
 		}
 		mr.Rows = append(sides, mean(sides))
 		pg.Muscles = append(pg.Muscles, mr)
@@ -167,6 +156,26 @@ func buildPage(id string, ex Exam, visits []Exam) page {
 	}
 	pg.Visits = plots(visits)
 	return pg
+}
+
+// sideCells are one muscle's rows: left, right and side not given, those
+// with images.
+func sideCells(ims []Image, key string) []cell {
+	var out []cell
+	for _, side := range []string{"left", "right", ""} {
+		var recs []record.Record
+		for _, im := range ims {
+			if muscleKey(im.Record.Muscle) == key && normSide(im.Record.Side) == side {
+				recs = append(recs, im.Record)
+			}
+		}
+		if len(recs) > 0 {
+			c := average(recs)
+			c.Label = map[string]string{"left": "left", "right": "right", "": "side not given"}[side]
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // average is one side's images of one muscle (usually one image).
@@ -333,18 +342,7 @@ func plots(visits []Exam) []visitPlot {
 		vp := visitPlot{Muscle: muscleName(k)}
 		var csa, z []point
 		for _, ex := range visits {
-			var sides []cell
-			for _, side := range []string{"left", "right", ""} {
-				var recs []record.Record
-				for _, im := range ex.Images {
-					if muscleKey(im.Record.Muscle) == k && normSide(im.Record.Side) == side {
-						recs = append(recs, im.Record)
-					}
-				}
-				if len(recs) > 0 {
-					sides = append(sides, average(recs))
-				}
-			}
+			sides := sideCells(ex.Images, k)
 			row := visitRow{Date: ex.Date, CSA: "—", Z: "—"}
 			if len(sides) > 0 {
 				c := mean(sides)
