@@ -87,38 +87,46 @@ func col2imAdd(dx, dcol []float32, c, h, w, k, pad int) {
 	})
 }
 
+// tile is the column block the GEMMs work on: four output rows of it stay
+// in L1 while every input row passes (bit-identical to the untiled order:
+// each output still sums over the input rows in order).
+const tile = 1024
+
 // gemmBias sets y (o×n) = b + wt (o×m) · col (m×n), four output rows per
 // pass over a column row.
 func gemmBias(y, wt, b, col []float32, o, m, n int) {
 	parallel(o, 4, func(lo, hi int) {
-		r := lo
-		for ; r+4 <= hi; r += 4 {
-			y0, y1, y2, y3 := y[r*n:(r+1)*n], y[(r+1)*n:(r+2)*n], y[(r+2)*n:(r+3)*n], y[(r+3)*n:(r+4)*n]
-			fill(y0, b[r])
-			fill(y1, b[r+1])
-			fill(y2, b[r+2])
-			fill(y3, b[r+3])
-			for j := 0; j < m; j++ {
-				w0, w1, w2, w3 := wt[r*m+j], wt[(r+1)*m+j], wt[(r+2)*m+j], wt[(r+3)*m+j]
-				c := col[j*n : (j+1)*n]
-				y0, y1, y2, y3 := y0[:len(c)], y1[:len(c)], y2[:len(c)], y3[:len(c)]
-				for p, v := range c {
-					y0[p] += w0 * v
-					y1[p] += w1 * v
-					y2[p] += w2 * v
-					y3[p] += w3 * v
+		for p0 := 0; p0 < n; p0 += tile {
+			p1 := min(p0+tile, n)
+			r := lo
+			for ; r+4 <= hi; r += 4 {
+				y0, y1, y2, y3 := y[r*n+p0:r*n+p1], y[(r+1)*n+p0:(r+1)*n+p1], y[(r+2)*n+p0:(r+2)*n+p1], y[(r+3)*n+p0:(r+3)*n+p1]
+				fill(y0, b[r])
+				fill(y1, b[r+1])
+				fill(y2, b[r+2])
+				fill(y3, b[r+3])
+				for j := 0; j < m; j++ {
+					w0, w1, w2, w3 := wt[r*m+j], wt[(r+1)*m+j], wt[(r+2)*m+j], wt[(r+3)*m+j]
+					c := col[j*n+p0 : j*n+p1]
+					y0, y1, y2, y3 := y0[:len(c)], y1[:len(c)], y2[:len(c)], y3[:len(c)]
+					for p, v := range c {
+						y0[p] += w0 * v
+						y1[p] += w1 * v
+						y2[p] += w2 * v
+						y3[p] += w3 * v
+					}
 				}
 			}
-		}
-		for ; r < hi; r++ {
-			yr := y[r*n : (r+1)*n]
-			fill(yr, b[r])
-			for j := 0; j < m; j++ {
-				wv := wt[r*m+j]
-				c := col[j*n : (j+1)*n]
-				yr := yr[:len(c)]
-				for p, v := range c {
-					yr[p] += wv * v
+			for ; r < hi; r++ {
+				yr := y[r*n+p0 : r*n+p1]
+				fill(yr, b[r])
+				for j := 0; j < m; j++ {
+					wv := wt[r*m+j]
+					c := col[j*n+p0 : j*n+p1]
+					yr := yr[:len(c)]
+					for p, v := range c {
+						yr[p] += wv * v
+					}
 				}
 			}
 		}
@@ -131,35 +139,39 @@ func fill(s []float32, v float32) {
 	}
 }
 
-// gradWeights adds dW (o×m) += dy (o×n) · colᵀ and db += row sums of dy.
+// gradWeights adds dW (o×m) += dy (o×n) · colᵀ and db += row sums of dy,
+// a column tile at a time.
 func gradWeights(dw, db, dy, col []float32, o, m, n int) {
 	parallel(m, 1, func(lo, hi int) {
-		for j := lo; j < hi; j++ {
-			c := col[j*n : (j+1)*n]
-			r := 0
-			for ; r+4 <= o; r += 4 {
-				d0, d1, d2, d3 := dy[r*n:(r+1)*n], dy[(r+1)*n:(r+2)*n], dy[(r+2)*n:(r+3)*n], dy[(r+3)*n:(r+4)*n]
-				d0, d1, d2, d3 = d0[:len(c)], d1[:len(c)], d2[:len(c)], d3[:len(c)]
-				var s0, s1, s2, s3 float32
-				for p, v := range c {
-					s0 += d0[p] * v
-					s1 += d1[p] * v
-					s2 += d2[p] * v
-					s3 += d3[p] * v
+		for p0 := 0; p0 < n; p0 += tile {
+			p1 := min(p0+tile, n)
+			for j := lo; j < hi; j++ {
+				c := col[j*n+p0 : j*n+p1]
+				r := 0
+				for ; r+4 <= o; r += 4 {
+					d0, d1, d2, d3 := dy[r*n+p0:r*n+p1], dy[(r+1)*n+p0:(r+1)*n+p1], dy[(r+2)*n+p0:(r+2)*n+p1], dy[(r+3)*n+p0:(r+3)*n+p1]
+					d0, d1, d2, d3 = d0[:len(c)], d1[:len(c)], d2[:len(c)], d3[:len(c)]
+					var s0, s1, s2, s3 float32
+					for p, v := range c {
+						s0 += d0[p] * v
+						s1 += d1[p] * v
+						s2 += d2[p] * v
+						s3 += d3[p] * v
+					}
+					dw[r*m+j] += s0
+					dw[(r+1)*m+j] += s1
+					dw[(r+2)*m+j] += s2
+					dw[(r+3)*m+j] += s3
 				}
-				dw[r*m+j] += s0
-				dw[(r+1)*m+j] += s1
-				dw[(r+2)*m+j] += s2
-				dw[(r+3)*m+j] += s3
-			}
-			for ; r < o; r++ {
-				d := dy[r*n : (r+1)*n]
-				d = d[:len(c)]
-				var s float32
-				for p, v := range c {
-					s += d[p] * v
+				for ; r < o; r++ {
+					d := dy[r*n+p0 : r*n+p1]
+					d = d[:len(c)]
+					var s float32
+					for p, v := range c {
+						s += d[p] * v
+					}
+					dw[r*m+j] += s
 				}
-				dw[r*m+j] += s
 			}
 		}
 	})
@@ -175,24 +187,27 @@ func gradWeights(dw, db, dy, col []float32, o, m, n int) {
 // gradCols sets dcol (m×n) = wtᵀ · dy (o×n).
 func gradCols(dcol, wt, dy []float32, o, m, n int) {
 	parallel(m, 1, func(lo, hi int) {
-		for j := lo; j < hi; j++ {
-			dc := dcol[j*n : (j+1)*n]
-			clear(dc)
-			r := 0
-			for ; r+4 <= o; r += 4 {
-				w0, w1, w2, w3 := wt[r*m+j], wt[(r+1)*m+j], wt[(r+2)*m+j], wt[(r+3)*m+j]
-				d0, d1, d2, d3 := dy[r*n:(r+1)*n], dy[(r+1)*n:(r+2)*n], dy[(r+2)*n:(r+3)*n], dy[(r+3)*n:(r+4)*n]
-				d0, d1, d2, d3 = d0[:len(dc)], d1[:len(dc)], d2[:len(dc)], d3[:len(dc)]
-				for p := range dc {
-					dc[p] += w0*d0[p] + w1*d1[p] + w2*d2[p] + w3*d3[p]
+		for p0 := 0; p0 < n; p0 += tile {
+			p1 := min(p0+tile, n)
+			for j := lo; j < hi; j++ {
+				dc := dcol[j*n+p0 : j*n+p1]
+				clear(dc)
+				r := 0
+				for ; r+4 <= o; r += 4 {
+					w0, w1, w2, w3 := wt[r*m+j], wt[(r+1)*m+j], wt[(r+2)*m+j], wt[(r+3)*m+j]
+					d0, d1, d2, d3 := dy[r*n+p0:r*n+p1], dy[(r+1)*n+p0:(r+1)*n+p1], dy[(r+2)*n+p0:(r+2)*n+p1], dy[(r+3)*n+p0:(r+3)*n+p1]
+					d0, d1, d2, d3 = d0[:len(dc)], d1[:len(dc)], d2[:len(dc)], d3[:len(dc)]
+					for p := range dc {
+						dc[p] += w0*d0[p] + w1*d1[p] + w2*d2[p] + w3*d3[p]
+					}
 				}
-			}
-			for ; r < o; r++ {
-				wv := wt[r*m+j]
-				d := dy[r*n : (r+1)*n]
-				d = d[:len(dc)]
-				for p := range dc {
-					dc[p] += wv * d[p]
+				for ; r < o; r++ {
+					wv := wt[r*m+j]
+					d := dy[r*n+p0 : r*n+p1]
+					d = d[:len(dc)]
+					for p := range dc {
+						dc[p] += wv * d[p]
+					}
 				}
 			}
 		}
