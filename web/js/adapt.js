@@ -6,6 +6,75 @@
 import { $, state } from './state.js';
 import { readyWorker } from './workers.js';
 import { download } from './export.js';
+import { showModel } from './header.js';
+
+// ADOPTED is the localStorage key of the adopted model ({name, sha256,
+// parent, card}); its bytes are in IndexedDB, stored by the core's model
+// loader under its name.
+const ADOPTED = 'myoseg.adoptedModel';
+
+// modelRequest is what the page loads at start: the adopted model (from
+// browser storage: no URL) when there is one, else the server's default.
+export function modelRequest(served) {
+  try {
+    const a = JSON.parse(localStorage.getItem(ADOPTED) || 'null');
+    if (a && a.name && a.sha256) return { name: a.name, url: '', sha256: a.sha256, card: '', adopted: a, served };
+  } catch (_) { /* a corrupt entry: the default */ }
+  return served;
+}
+
+async function sha256Hex(bytes) {
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// switchModel loads req in every live worker (each stores it and swaps its
+// segmenter); results already made keep the model that made them.
+async function switchModel(req) {
+  const prev = state.modelReq;
+  state.modelReq = req;
+  let body = null;
+  try {
+    for (const w of state.workers.filter((x) => x.alive && x.loaded)) body = (await w.call('model', req)).body;
+  } catch (err) {
+    state.modelReq = prev;
+    for (const w of state.workers.filter((x) => x.alive && x.loaded)) { try { await w.call('model', prev); } catch (_) { /* shown below */ } }
+    throw err;
+  }
+  if (body) showModel(body);
+}
+
+async function adopt(body, onnx) {
+  const bytes = onnx.buffer ? onnx.slice().buffer : onnx;
+  const sha256 = await sha256Hex(bytes);
+  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+  const card = URL.createObjectURL(new Blob([body.card], { type: 'text/plain' }));
+  const served = state.modelReq && state.modelReq.served ? state.modelReq.served : state.modelReq;
+  await switchModel({ name: body.name, url, sha256, card, served });
+  localStorage.setItem(ADOPTED, JSON.stringify({ name: body.name, sha256, parent: body.parent, date: body.date }));
+  showRevert();
+}
+
+// showRevert offers going back to the server's model while an adopted one runs.
+function showRevert() {
+  let b = $('#adapt-revert');
+  const adopted = localStorage.getItem(ADOPTED);
+  if (!adopted) { if (b) b.remove(); return; }
+  if (b) return;
+  b = document.createElement('button');
+  b.type = 'button'; b.id = 'adapt-revert';
+  b.textContent = 'Use the server\'s model again';
+  b.addEventListener('click', async () => {
+    const served = state.modelReq && state.modelReq.served;
+    localStorage.removeItem(ADOPTED);
+    if (served) {
+      try { await switchModel(served); } catch (err) { $('#adapt-note').textContent = 'Adapt: ' + err.message; return; }
+    }
+    b.remove();
+    $('#adapt-note').textContent = 'Adapt: back to the server\'s model' + (served ? '.' : ' after a reload.');
+  });
+  $('#adapt-note').before(b);
+}
 
 // MIN_IMAGES mirrors core/nn/train.MinImages (the worker refuses fewer anyway).
 const MIN_IMAGES = 8;
@@ -42,7 +111,7 @@ const fmtTime = (s) => (s >= 90 ? `${Math.round(s / 60)} min` : `${Math.round(s)
 
 async function currentModel() {
   const req = state.modelReq;
-  if (!req || !req.url) throw new Error('the current model was not served by this page (models/index.json)');
+  if (!req || !req.url) throw new Error('the current model\'s file is not at hand in this page (adopted earlier: adapt from the server\'s model, or reload after using it again)');
   const r = await fetch(req.url);
   if (!r.ok) throw new Error(`${req.url}: HTTP ${r.status}`);
   return { name: req.name, bytes: await r.arrayBuffer() };
@@ -90,6 +159,16 @@ async function startAdapt() {
     const { body, model: onnx } = await job.done;
     note.textContent = `Adapt: held-out Dice ${body.before.toFixed(3)} → ${body.after.toFixed(3)} on ${body.heldOut} image(s) of patients ${body.heldOutPatients.join(', ')} ` +
       `(trained on ${body.trainImages} image(s), ${fmtTime(body.seconds)}). `;
+    const use = document.createElement('button');
+    use.type = 'button';
+    use.textContent = `Adopt ${body.name}`;
+    use.addEventListener('click', async () => {
+      use.disabled = true;
+      try {
+        await adopt(body, onnx);
+        note.textContent = `Adapt: ${body.name} is now the model (images added from now on use it; earlier results keep theirs).`;
+      } catch (err) { use.disabled = false; note.append(' Cannot adopt it: ' + err.message + ' (the current model stays).'); }
+    });
     const a = document.createElement('button');
     a.type = 'button';
     a.textContent = `Download ${body.name}.onnx + card`;
@@ -97,7 +176,7 @@ async function startAdapt() {
       download(onnx, body.name + '.onnx', 'application/octet-stream');
       download(new TextEncoder().encode(body.card), body.name + '.md', 'text/markdown');
     });
-    note.append(a);
+    note.append(use, ' ', a);
   } catch (err) {
     note.textContent = 'Adapt: ' + (REASONS[err.reason] || err.message);
   } finally {
@@ -122,4 +201,5 @@ export function setupAdapt() {
   note.id = 'adapt-note'; note.setAttribute('aria-live', 'polite');
   after.after(btn, bar, note);
   btn.addEventListener('click', startAdapt);
+  showRevert();
 }

@@ -12,7 +12,7 @@ import { setupDetail } from './detail.js';
 import { renderPatients, setupPatients } from './patients.js';
 import { setupExport } from './export.js';
 import { setupClinic } from './clinic.js';
-import { setupAdapt } from './adapt.js';
+import { setupAdapt, modelRequest } from './adapt.js';
 
 async function start() {
   renderPatients();
@@ -30,7 +30,7 @@ async function start() {
   }
   try {
     const r = await fetch('models/index.json');
-    if (r.ok) state.modelReq = await r.json();
+    if (r.ok) state.modelReq = modelRequest(await r.json());
   } catch (_) { /* offline without a cache: use the stored model */ }
   const w0 = await startWorker();
   // The core's muscles, calibration labels and limits: needed before the
