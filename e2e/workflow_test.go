@@ -266,6 +266,27 @@ func TestWorkflow(t *testing.T) {
 		}
 	})
 
+	step(t, "depth", func(t *testing.T) {
+		// A panoramic capture: a depth read off the screen is refused with
+		// the reason; on a single linear frame it gives the cm/px it implies.
+		real := filepath.Join(dir, filepath.Base(realImage))
+		copyFile(t, realImage, real)
+		upload(t, ctx, real)
+		waitDone(t, ctx, segmentTimeout, filepath.Base(realImage))
+		tick(t, ctx, filepath.Base(realImage), "")
+		tick(t, ctx, "p3.png", "ctrl")
+		note := bulk(t, ctx, map[string]string{"#b-depth": "4.8"})
+		if !strings.Contains(note, "1 of 2 changed") || !strings.Contains(note, filepath.Base(realImage)+": ") || !strings.Contains(note, "depth calibration refused: the image field fills") {
+			t.Errorf("panoramic depth not refused with its reason: %s", note)
+		}
+		if !strings.Contains(note, "p3.png: 4.8 cm → ") {
+			t.Errorf("implied cm/px not shown: %s", note)
+		}
+		if cm := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('#results tr[data-file=%q]').dataset.cmPerPx`, filepath.Base(realImage))); cm != "" {
+			t.Errorf("the refused image's calibration changed to %q", cm)
+		}
+	})
+
 	step(t, "laptop screen", func(t *testing.T) {
 		// Every control is on screen and its pane does not scroll.
 		for _, sel := range []string{"#export-csv", "#export-zip", "#export-sr", "#report-print", "#b-apply", "#clear-session", "#d-apply", "#remove-item", "#export-overlay"} {
@@ -296,7 +317,8 @@ func TestWorkflow(t *testing.T) {
 
 	step(t, "delete patient", func(t *testing.T) {
 		eval[bool](t, ctx, `(() => { window.confirm = () => true; document.querySelector('#patient-list button[aria-label="Delete patient P1"]').click(); return true; })()`)
-		waitFor(t, ctx, 30*time.Second, `document.querySelectorAll('#results tbody tr').length === 0 && document.querySelectorAll('#patient-list li').length === 1`)
+		// P1's six images go; the panoramic image (no patient) stays.
+		waitFor(t, ctx, 30*time.Second, `document.querySelectorAll('#results tbody tr').length === 1 && document.querySelectorAll('#patient-list li').length === 1`)
 	})
 
 	step(t, "report printed to PDF", func(t *testing.T) {
