@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"maps"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -233,6 +234,10 @@ func TestRunWritesEverythingDeterministically(t *testing.T) {
 		want, _ := zscore.ParseMuscle(strings.SplitN(r.File, "/", 2)[0])
 		if r.Muscle != string(want) || r.AgeYears == nil || r.Sex == "" {
 			t.Errorf("%s: muscle %q age %v sex %q", r.File, r.Muscle, r.AgeYears, r.Sex)
+		}
+		// The subject is the patient ID (the CSV's patient_id and verdict).
+		if subject := strings.SplitN(filepath.Base(r.File), "_", 2)[0]; r.PatientID != subject {
+			t.Errorf("%s: patient_id %q, want the subject %q", r.File, r.PatientID, subject)
 		}
 		mask := files["masks/"+strings.TrimSuffix(r.File, ".png")+".mask.png"]
 		if !bytes.HasPrefix(mask, []byte("\x89PNG")) {

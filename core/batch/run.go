@@ -123,7 +123,10 @@ func requestHash(req pipeline.Request) string {
 		Muscle  string
 		Side    string
 		Patient any
-	}{req.Name, req.Frame, req.User, string(req.Muscle), req.Side, req.Patient})
+		// omitted when empty, so a run from before these fields resumes
+		PatientID string `json:",omitempty"`
+		ExamDate  string `json:",omitempty"`
+	}{req.Name, req.Frame, req.User, string(req.Muscle), req.Side, req.Patient, req.PatientID, req.ExamDate})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
@@ -301,6 +304,9 @@ func process(ctx context.Context, cfg Config, plan *Plan, info onnxmodel.Info, i
 	}
 	if in.Patient != nil {
 		req.Patient = in.Patient
+	}
+	if in.Subject != "" && req.PatientID == "" {
+		req.PatientID = in.Subject // the CSV's patient_id and patient_verdict are per subject
 	}
 	if in.User != nil {
 		req.User = *in.User
