@@ -74,10 +74,7 @@ func pairOf(t testing.TB, s phantom.Sample, img *image.Gray, info onnxmodel.Info
 	return p
 }
 
-func TestDomainShift(t *testing.T) {
-	if os.Getenv("MYOSEG_DOMAIN_SHIFT") == "" {
-		t.Skip("minutes long: set MYOSEG_DOMAIN_SHIFT=1")
-	}
+func baseModel(t *testing.T) ([]byte, *onnxmodel.Model) {
 	b, err := os.ReadFile(modelPath)
 	if err != nil {
 		t.Fatal(err)
@@ -86,6 +83,14 @@ func TestDomainShift(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return b, model
+}
+
+func TestDomainShift(t *testing.T) {
+	if os.Getenv("MYOSEG_DOMAIN_SHIFT") == "" {
+		t.Skip("minutes long: set MYOSEG_DOMAIN_SHIFT=1")
+	}
+	b, model := baseModel(t)
 	nAdapt, nTest := 16, 16
 	if v, err := strconv.Atoi(os.Getenv("MYOSEG_ADAPT_N")); err == nil {
 		nAdapt = v
@@ -162,14 +167,7 @@ func TestScannerStyles(t *testing.T) {
 	if os.Getenv("MYOSEG_DOMAIN_SHIFT") != "styles" {
 		t.Skip("set MYOSEG_DOMAIN_SHIFT=styles")
 	}
-	b, err := os.ReadFile(modelPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	model, err := onnxmodel.Parse("base", b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, model := baseModel(t)
 	var samples []phantom.Sample
 	for i := 0; i < 12; i++ {
 		s, err := phantom.Generate(phantom.Config{Seed: 4242, N: 1000, PathologicalFraction: 0.5}, i)
