@@ -281,8 +281,8 @@ def render_card(a, ck, meta, metrics, size, sha, ops, parity_rel, d_onnx, data_d
                  "muscles are out of distribution.")
     L.append("- One image size (240×256 after area resize); the whole ultrasound field must be the input (the Go "
              "pipeline crops to the field first).")
-    L.append("- Muscles in the training data: BB, GM, TA; other muscles (e.g. rectus femoris, vastus "
-             "lateralis) were never seen.")
+    muscles = sorted({k.split("/")[0] for k in (metrics.get("test") or {}) if "/" in k})
+    L.append(f"- Muscles in the training data: {', '.join(muscles) or 'see Data'}; other muscles were never seen.")
     L.append("- No post-processing is included in these metrics; the Go pipeline adds hole filling, opening and "
              "component choice.\n")
     L.append("## Reproduce\n")
