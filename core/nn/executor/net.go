@@ -2,8 +2,9 @@
 // plan (shapes, buffers, packed weights) is built once at load, every
 // intermediate lives in a per-runner arena reused image after image, and
 // convolutions run as register-blocked direct convolutions with bias and
-// activation fused. Pure Go: it builds for GOOS=js GOARCH=wasm, and on amd64
-// with GOEXPERIMENT=simd the convolution kernels use AVX2/FMA.
+// activation fused. Pure Go: it builds for GOOS=js GOARCH=wasm; with
+// GOEXPERIMENT=simd (Go 1.27) the kernels use AVX-512 or AVX2/FMA on amd64
+// (simd_amd64.go) and WebAssembly SIMD128 on wasm (simd_wasm.go).
 package executor
 
 import (
