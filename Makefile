@@ -14,9 +14,10 @@ GOROOT  := $(shell GOTOOLCHAIN=$(GOTOOLCHAIN) $(GO) env GOROOT)
 WASM    := web/dist/myoseg.wasm
 WASMSIMD := web/dist/myoseg-simd.wasm
 WASMEXEC := web/dist/wasm_exec.js
-# The model adapter (core/nn/train, docs/adapt.md): its own module, fetched
-# by web/adapt-worker.js only when someone adapts a model.
+# The model adapter (core/nn/train, docs/adapt.md): its own module, scalar
+# and SIMD128, fetched by web/adapt-worker.js only when someone adapts a model.
 TRAINER := web/dist/myoseg-train.wasm
+TRAINERSIMD := web/dist/myoseg-train-simd.wasm
 # Everything the wasm is built from (the model is not in it: the page
 # downloads it once and keeps it in IndexedDB).
 WASM_SRC := $(shell find core wasm -name '*.go' -not -name '*_test.go') go.mod go.sum
@@ -26,7 +27,7 @@ WASM_SRC := $(shell find core wasm -name '*.go' -not -name '*_test.go') go.mod g
 run: wasm
 	$(GO) run . serve $(ARGS)
 
-wasm: $(WASM) $(WASMSIMD) $(WASMEXEC) $(TRAINER)
+wasm: $(WASM) $(WASMSIMD) $(WASMEXEC) $(TRAINER) $(TRAINERSIMD)
 
 $(WASM): $(WASM_SRC)
 	@mkdir -p web/dist
@@ -41,6 +42,11 @@ $(WASMSIMD): $(WASM_SRC)
 $(TRAINER): $(WASM_SRC)
 	@mkdir -p web/dist
 	GOOS=js GOARCH=wasm GOEXPERIMENT= $(GO) build -trimpath -ldflags=-s -o $@ ./wasm/trainer
+	$(GO) run ./wasm/precompress $@
+
+$(TRAINERSIMD): $(WASM_SRC)
+	@mkdir -p web/dist
+	GOOS=js GOARCH=wasm GOEXPERIMENT=simd $(GO) build -trimpath -ldflags=-s -o $@ ./wasm/trainer
 	$(GO) run ./wasm/precompress $@
 
 # wasm_exec.js must match the Go that built the wasm: compared on every
@@ -65,7 +71,7 @@ test: wasm
 # compare it with the scalar path and PyTorch).
 test-wasm:
 	GOOS=js GOARCH=wasm GOEXPERIMENT= $(GO) test -exec="$(GOROOT)/lib/wasm/go_js_wasm_exec" ./core/... ./wasm/...
-	GOOS=js GOARCH=wasm GOEXPERIMENT=simd $(GO) test -exec="$(GOROOT)/lib/wasm/go_js_wasm_exec" ./core/nn/executor/ ./models/
+	GOOS=js GOARCH=wasm GOEXPERIMENT=simd $(GO) test -exec="$(GOROOT)/lib/wasm/go_js_wasm_exec" ./core/nn/executor/ ./core/nn/train/ ./models/
 
 # End-to-end tests in headless Chromium (/usr/bin/chromium; override with
 # CHROMIUM=...). Screenshots land in e2e/artifacts/.

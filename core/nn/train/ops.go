@@ -106,15 +106,7 @@ func gemmBias(y, wt, b, col []float32, o, m, n int) {
 				fill(y2, b[r+2])
 				fill(y3, b[r+3])
 				for j := 0; j < m; j++ {
-					w0, w1, w2, w3 := wt[r*m+j], wt[(r+1)*m+j], wt[(r+2)*m+j], wt[(r+3)*m+j]
-					c := col[j*n+p0 : j*n+p1]
-					y0, y1, y2, y3 := y0[:len(c)], y1[:len(c)], y2[:len(c)], y3[:len(c)]
-					for p, v := range c {
-						y0[p] += w0 * v
-						y1[p] += w1 * v
-						y2[p] += w2 * v
-						y3[p] += w3 * v
-					}
+					axpy4(y0, y1, y2, y3, col[j*n+p0:j*n+p1], wt[r*m+j], wt[(r+1)*m+j], wt[(r+2)*m+j], wt[(r+3)*m+j])
 				}
 			}
 			for ; r < hi; r++ {
@@ -150,14 +142,7 @@ func gradWeights(dw, db, dy, col []float32, o, m, n int) {
 				r := 0
 				for ; r+4 <= o; r += 4 {
 					d0, d1, d2, d3 := dy[r*n+p0:r*n+p1], dy[(r+1)*n+p0:(r+1)*n+p1], dy[(r+2)*n+p0:(r+2)*n+p1], dy[(r+3)*n+p0:(r+3)*n+p1]
-					d0, d1, d2, d3 = d0[:len(c)], d1[:len(c)], d2[:len(c)], d3[:len(c)]
-					var s0, s1, s2, s3 float32
-					for p, v := range c {
-						s0 += d0[p] * v
-						s1 += d1[p] * v
-						s2 += d2[p] * v
-						s3 += d3[p] * v
-					}
+					s0, s1, s2, s3 := dot4(d0, d1, d2, d3, c)
 					dw[r*m+j] += s0
 					dw[(r+1)*m+j] += s1
 					dw[(r+2)*m+j] += s2
@@ -196,10 +181,7 @@ func gradCols(dcol, wt, dy []float32, o, m, n int) {
 				for ; r+4 <= o; r += 4 {
 					w0, w1, w2, w3 := wt[r*m+j], wt[(r+1)*m+j], wt[(r+2)*m+j], wt[(r+3)*m+j]
 					d0, d1, d2, d3 := dy[r*n+p0:r*n+p1], dy[(r+1)*n+p0:(r+1)*n+p1], dy[(r+2)*n+p0:(r+2)*n+p1], dy[(r+3)*n+p0:(r+3)*n+p1]
-					d0, d1, d2, d3 = d0[:len(dc)], d1[:len(dc)], d2[:len(dc)], d3[:len(dc)]
-					for p := range dc {
-						dc[p] += w0*d0[p] + w1*d1[p] + w2*d2[p] + w3*d3[p]
-					}
+					sum4(dc, d0, d1, d2, d3, w0, w1, w2, w3)
 				}
 				for ; r < o; r++ {
 					wv := wt[r*m+j]
