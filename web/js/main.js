@@ -3,6 +3,7 @@
 // the only requests go to this page's own server, for the app and the model.
 import { $, state, itemFromStored } from './state.js';
 import { setConstants } from './constants.js';
+import { compileCore } from './core.js';
 import { computeMaxWorkers, startWorker, pump } from './workers.js';
 import { showModel, showModelError, registerServiceWorker, requestPersistence } from './header.js';
 import { setupIntake } from './intake.js';
@@ -20,11 +21,11 @@ async function start() {
   registerServiceWorker();
   requestPersistence();
   try {
-    const resp = await fetch('dist/myoseg.wasm');
-    if (!resp.ok) throw new Error(`dist/myoseg.wasm: HTTP ${resp.status}`);
-    state.module = await WebAssembly.compileStreaming(resp);
+    const core = await compileCore();
+    state.module = core.module;
+    state.coreVariant = core.variant;
   } catch (err) {
-    showModelError(new Error('cannot load the app core (myoseg.wasm): ' + err.message));
+    showModelError(new Error('cannot load the app core: ' + err.message));
     setConstants(null);
     return;
   }

@@ -15,7 +15,8 @@ export const state = {
   nextOrder: 1,
   queue: [],         // ids waiting for a worker (run or restore)
   workers: [],
-  module: null,
+  module: null, // the compiled Go core (web/js/core.js)
+  coreVariant: '', // 'simd128' or 'scalar'
   modelReq: null,    // {name, url, sha256} from models/index.json
   maxWorkers: 1,
   stats: { firstResultMs: null, results: [], peakWorkerBytes: 0 },

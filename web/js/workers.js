@@ -70,7 +70,7 @@ export function computeMaxWorkers() {
 export function updateWorkerStatus() {
   const alive = state.workers.filter((w) => w.alive).length;
   const peak = state.stats.peakWorkerBytes ? `, peak ${Math.round(state.stats.peakWorkerBytes / 1048576)} MB per worker` : '';
-  $('#workers-status').textContent = `workers: ${alive} of ${state.maxWorkers}${peak}`;
+  $('#workers-status').textContent = `workers: ${alive} of ${state.maxWorkers} (${state.coreVariant || 'core'})${peak}`;
   $('#workers-status').title = `${navigator.hardwareConcurrency || '?'} cores, ${navigator.deviceMemory || '?'} GB reported; one Go instance per worker`;
   document.body.dataset.workers = String(alive);
 }
