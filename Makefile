@@ -22,7 +22,12 @@ TRAINERSIMD := web/dist/myoseg-train-simd.wasm
 # downloads it once and keeps it in IndexedDB).
 WASM_SRC := $(shell find core wasm -name '*.go' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: run wasm test test-wasm e2e slurm bench-e2e clean
+# The native binary for batch runs, with the AVX-512/AVX2 kernels
+# (GOEXPERIMENT=simd; on other CPUs the portable kernels run): bin/myoseg.
+build:
+	GOEXPERIMENT=simd $(GO) build -trimpath -o bin/myoseg .
+
+.PHONY: build run wasm test test-wasm e2e slurm bench-e2e clean
 
 run: wasm
 	$(GO) run . serve $(ARGS)
