@@ -16,18 +16,17 @@ self.myosegPost = (msg, transfer) => {
 };
 
 self.onmessage = (event) => {
+  if (event.data.type === 'init') { start(event.data.simd); return; }
   if (self.myosegHandle) self.myosegHandle(event.data); else queued.push(event.data);
 };
 
-(async () => {
+// start loads the trainer: the SIMD128 build where the page runs the SIMD
+// core (web/js/core.js probed it), else the scalar one.
+async function start(simd) {
   try {
     const go = new Go();
     const ready = new Promise((resolve) => { self.myosegReady = resolve; });
-    // The SIMD128 build where the browser validates a SIMD instruction (the
-    // same probe as worker.js), else the scalar one.
-    const probe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0,
-      10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
-    const url = WebAssembly.validate(probe) ? 'dist/myoseg-train-simd.wasm' : 'dist/myoseg-train.wasm';
+    const url = simd ? 'dist/myoseg-train-simd.wasm' : 'dist/myoseg-train.wasm';
     const { instance } = await WebAssembly.instantiateStreaming(fetch(url), go.importObject);
     memory = instance.exports.mem;
     go.run(instance).catch((err) => self.postMessage({ type: 'error', json: JSON.stringify({ error: 'the trainer crashed: ' + err, reason: '' }) }));
@@ -35,6 +34,6 @@ self.onmessage = (event) => {
     for (const m of queued) self.myosegHandle(m);
     queued = [];
   } catch (err) {
-    self.postMessage({ type: 'error', json: JSON.stringify({ error: 'cannot start the trainer (dist/myoseg-train.wasm): ' + err, reason: '' }) });
+    self.postMessage({ type: 'error', json: JSON.stringify({ error: 'cannot start the trainer: ' + err, reason: '' }) });
   }
-})();
+}

@@ -92,6 +92,7 @@ let job = null; // {worker, cancel}
 // with an Error carrying .reason.
 export function adaptModel({ zip, model, name, epochs, onProgress }) {
   const worker = new Worker('adapt-worker.js');
+  worker.postMessage({ type: 'init', simd: state.coreVariant === 'simd128' });
   let settle;
   const done = new Promise((resolve, reject) => { settle = { resolve, reject }; });
   worker.onmessage = (e) => {
