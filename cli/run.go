@@ -73,6 +73,7 @@ func commands(serve Command) []Command {
 		serve,
 		{"segment", "segment and measure image files", runSegment},
 		{"phantom", "write synthetic muscle ultrasound in the seed dataset's layout", runPhantom},
+		{"realism", "compare phantoms with real scans: image statistics, patch classifier, figure", runRealism},
 		{"batch", "segment many images or a dataset: resumable, sharded (--shard i/n)", runBatch},
 		{"merge", "combine the outputs of batch shards into one results file", runMerge},
 		{"eval", "score segmentations against expert masks and write the paper's analysis", runEval},

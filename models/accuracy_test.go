@@ -13,7 +13,7 @@ import (
 )
 
 // The shipped model on phantoms it has never seen (a seed the training set
-// does not use) must reach Dice ≥ 0.9 on every image class on average. This
+// does not use) (version 2, what it was trained on) must reach Dice ≥ 0.9 on every image class on average. This
 // checks the whole Go pipeline with the real network; the full evaluation
 // (300+ images) is `go run . eval`, reported in the model card.
 func TestPhantomAccuracy(t *testing.T) {
@@ -30,8 +30,8 @@ func TestPhantomAccuracy(t *testing.T) {
 		t.Fatal(err)
 	}
 	seg := pipeline.New(m, eng)
-	const n = 18 // 3 muscles × 2 groups × 3
-	cfg := phantom.Config{Seed: 424242, N: n, PathologicalFraction: 0.5}
+	const n = 30 // 5 muscles × 2 groups × 3
+	cfg := phantom.Config{Seed: 424242, N: n, PathologicalFraction: 0.5, Version: phantom.V2}
 	sum := map[string]float64{}
 	count := map[string]int{}
 	var worst float64 = 1

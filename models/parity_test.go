@@ -28,8 +28,8 @@ func readF32(t testing.TB, path string) []float32 {
 	return out
 }
 
-// The Go core running the shipped model through gorgonnx must reproduce
-// PyTorch's output on the exported fixture.
+// The Go core running the shipped model through both engines must reproduce
+// PyTorch's output on the exported fixture, inside the size and compute budget.
 func TestParityWithPyTorch(t *testing.T) {
 	name, data := Default()
 	m, err := onnxmodel.Parse(name+".onnx", data)
@@ -38,6 +38,10 @@ func TestParityWithPyTorch(t *testing.T) {
 	}
 	if m.Info.Name != DefaultName {
 		t.Errorf("metadata name %q, want %q", m.Info.Name, DefaultName)
+	}
+	// The budget of issue 11: a small download for the page, fast enough on one core.
+	if len(data) > 2<<20 || m.Info.MACs > 800_000_000 {
+		t.Errorf("%d bytes, %d MACs: over 2 MB or 0.8 GMAC", len(data), m.Info.MACs)
 	}
 	in := readF32(t, name+".parity-input.f32")
 	want := readF32(t, name+".parity-output.f32")

@@ -34,19 +34,13 @@ func TestQualityConfusion(t *testing.T) {
 	}
 	seg := shippedSegmenter(t)
 
-	// Version 1 phantoms (what the shipped model was trained on): good masks
-	// must pass, wrong ones be flagged. Phantoms carry no scale; the seed's
-	// Esaote images span 3.5–6 cm of depth over 480 rows, so 0.01 cm/px puts
-	// them in range and the area rule is exercised too.
-	v1 := phantomConfusion(t, seg, phantom.Config{Seed: 777001, N: 60, PathologicalFraction: 0.5}, 0.01)
-	if v1.FlaggedGoodRate() > 0.05 || v1.MissedWrong > 0 {
-		t.Errorf("version 1 phantoms: %.1f %% of good masks flagged (want ≤ 5 %%), %d wrong ones passed", 100*v1.FlaggedGoodRate(), v1.MissedWrong)
+	// Version 2 phantoms (what the shipped model was trained on; anatomical
+	// scenes, randomised scanner, panoramic VL), from a seed training never
+	// used, uncalibrated: good masks must pass, wrong ones be flagged.
+	v2 := phantomConfusion(t, seg, phantom.Config{Seed: 777002, N: 60, PathologicalFraction: 0.5, Version: phantom.V2}, 0)
+	if v2.FlaggedGoodRate() > 0.05 || v2.MissedWrong > 0 {
+		t.Errorf("version 2 phantoms: %.1f %% of good masks flagged (want ≤ 5 %%), %d wrong ones passed", 100*v2.FlaggedGoodRate(), v2.MissedWrong)
 	}
-	// Version 2 phantoms (anatomical scenes, randomised scanner, panoramic
-	// VL), uncalibrated, are out of the version 1 model's domain: many of
-	// its masks there are mediocre, so the table is reported, not held to
-	// 5 %; a model trained on them should move the assertion here.
-	phantomConfusion(t, seg, phantom.Config{Seed: 777002, N: 30, PathologicalFraction: 0.5, Version: phantom.V2}, 0)
 
 	var real quality.Confusion
 	root := filepath.Join("validation", "real-outlines")

@@ -1,6 +1,6 @@
 """Check an ONNX file against what gorgonnx v0.5.0 runs correctly.
 
-    /usr/bin/python3 models/train/check_onnx.py models/myoseg-unet-phantom-v1.onnx
+    /usr/bin/python3 models/train/check_onnx.py models/myoseg-unet-phantom-v2.onnx
 
 Runs onnx.checker and shape inference, lists op types with counts, and exits 1 on
 any op outside {Conv, Relu, MaxPool, Concat, Reshape, Transpose, Sigmoid} or a

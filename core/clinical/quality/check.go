@@ -48,6 +48,7 @@ const (
 	CodeEdge       Code = "edge"
 	CodeRegions    Code = "regions"
 	CodeConfidence Code = "confidence"
+	CodePartial    Code = "partial"
 )
 
 // Reason is one sign that the mask may be wrong: a code and a sentence for
@@ -125,6 +126,14 @@ const (
 	// may be cut at the sides and only MinVisibleCm2 is required.
 	LinearProbeMaxCm = 7.0
 	MinVisibleCm2    = 0.5
+	// MinWidthShareWide: a panoramic vastus lateralis scan is swept across
+	// the lateral thigh to bring the whole muscle into one image, so VL
+	// spans most of the sweep; a mask spanning under 40 % of its width is
+	// most likely a part of it (one limb of a curved sweep, a belly between
+	// septa). On 200 version 2 phantoms (seed 999) VL spans 50–100 % of the
+	// field's width. Not applied to other muscles: a panoramic sweep of the
+	// anterior thigh shows RF beside the vasti (RF spans 34–100 % there).
+	MinWidthShareWide = 0.40
 )
 
 // CSARange is the plausible cross-sectional area of a whole muscle in
@@ -197,6 +206,9 @@ func Judge(m Measures, muscle zscore.Muscle, corrected bool) Check {
 		add(CodeEdge, "the mask runs off the side of a panoramic image (%.0f %% of its outline), where the whole muscle should be in view", 100*m.EdgeSides)
 	case m.EdgeTop+m.EdgeBottom+m.EdgeSides > MaxEdgeBorder:
 		add(CodeEdge, "%.0f %% of the outline runs along the image's border: the mask fills the field rather than outlining a muscle", 100*(m.EdgeTop+m.EdgeBottom+m.EdgeSides))
+	}
+	if wide && muscle == zscore.VastusLateralis && m.WidthShare < MinWidthShareWide {
+		add(CodePartial, "the mask spans only %.0f %% of the panoramic image's width, which is swept to show the whole muscle: it is likely only part of it", 100*m.WidthShare)
 	}
 	if corrected {
 		c.OK = len(c.Reasons) == 0

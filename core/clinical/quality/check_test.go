@@ -191,9 +191,9 @@ func TestArea(t *testing.T) {
 		{"speck no muscle", ellipse(256, 240, 30, 30), 0.01, "", false, ""},
 		// 94248 px at 0.025 cm/px = 58.9 cm² of biceps.
 		{"huge biceps", ellipse(256, 240, 200, 150), 0.025, zscore.BicepsBrachii, true, "larger"},
-		// 7540 px at 0.03 cm/px = 6.8 cm² of VL in a 15.4 cm panoramic field:
-		// the whole VL is in view and this is too small.
-		{"small VL panoramic", ellipse(256, 240, 60, 40), 0.03, zscore.VastusLateralis, true, "at least 8.0"},
+		// 6912 px at 0.03 cm/px = 6.2 cm² of VL, 43 % of a 15.4 cm panoramic
+		// field's width: the whole VL is in view and this is too small.
+		{"small VL panoramic", ellipse(256, 240, 110, 20), 0.03, zscore.VastusLateralis, true, "at least 8.0"},
 		// The same mask at 0.009 cm/px (a 4.6 cm linear field) is 0.61 cm²:
 		// a VL cut by a narrow field may show that little.
 		{"small VL single frame", ellipse(256, 240, 60, 40), 0.009, zscore.VastusLateralis, false, ""},
@@ -216,6 +216,20 @@ func TestRanges(t *testing.T) {
 	if g := r[zscore.VastusLateralis]; g.Min > 15 || g.Max < 40 {
 		t.Errorf("VL range %v does not hold the 15–40 cm² of healthy adults", g)
 	}
+}
+
+// A panoramic VL scan shows the whole muscle: a mask spanning a third of
+// its width is part of it, even when its area is plausible; the same mask
+// of RF (a panoramic anterior thigh shows the vasti too) or in a linear
+// field is not flagged.
+func TestPartial(t *testing.T) {
+	runCases(t, CodePartial, []maskCase{
+		// 170 px of 512 wide (33 %), 15 860 px at 0.03 cm/px = 14.3 cm².
+		{"third of a panoramic VL", ellipse(256, 240, 85, 60), 0.03, zscore.VastusLateralis, true, "33 %"},
+		{"wide panoramic VL", ellipse(256, 240, 150, 40), 0.03, zscore.VastusLateralis, false, ""},
+		{"third of a panoramic RF", ellipse(256, 240, 85, 60), 0.03, zscore.RectusFemoris, false, ""},
+		{"third of a linear VL", ellipse(256, 240, 85, 60), 0.009, zscore.VastusLateralis, false, ""},
+	})
 }
 
 func TestEdge(t *testing.T) {

@@ -44,6 +44,8 @@ type Measures struct {
 	// left or right edges.
 	OutlinePx                      int
 	EdgeTop, EdgeBottom, EdgeSides float64
+	// WidthShare is the mask's width (its bounding box) over the field's.
+	WidthShare float64
 	// FootprintPx is the number of model pixels that see the field.
 	FootprintPx int
 	// Regions are the thresholded model output's 8-connected regions
@@ -111,12 +113,14 @@ func edges(m *Measures, g *image.Gray, field image.Rectangle, fieldMask *image.G
 		return fieldMask == nil || fieldMask.Pix[fieldMask.PixOffset(x, y)] != 0
 	}
 	var top, bottom, side int
+	x0, x1 := b.Max.X, b.Min.X
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
 			if !on(x, y) {
 				continue
 			}
 			m.AreaPx++
+			x0, x1 = min(x0, x), max(x1, x)
 			if on(x-1, y) && on(x+1, y) && on(x, y-1) && on(x, y+1) {
 				continue
 			}
@@ -131,6 +135,9 @@ func edges(m *Measures, g *image.Gray, field image.Rectangle, fieldMask *image.G
 				side++
 			}
 		}
+	}
+	if m.AreaPx > 0 {
+		m.WidthShare = float64(x1-x0+1) / float64(field.Dx())
 	}
 	if m.OutlinePx > 0 {
 		m.EdgeTop = float64(top) / float64(m.OutlinePx)
