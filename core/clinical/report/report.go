@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strings"
 
+	"myoseg/core/clinical/quality"
 	"myoseg/core/clinical/record"
 	"myoseg/core/clinical/zscore"
 )
@@ -87,8 +88,9 @@ type cell struct {
 	Label                string
 	N                    int
 	CSA, EI, Expected, Z string
-	Flag                 string // "z > 2", "", or "—" without a z
+	Flag                 string // "z > 2", "", "mask flagged" (z withheld), or "—" without a z
 	Abnormal, Corrected  bool
+	Flagged              bool // a mask failed its quality check: its z is withheld
 	csa, ei, exp, z      float64
 	hasCSA, hasExp, hasZ bool
 	csaPx                bool
@@ -198,6 +200,7 @@ func average(recs []record.Record) cell {
 			z = append(z, *r.Z)
 		}
 		c.Corrected = c.Corrected || r.Corrected
+		c.Flagged = c.Flagged || r.Quality == string(quality.StatusFlagged)
 	}
 	c.csa, c.hasCSA = avg(csa), !c.csaPx
 	c.ei = avg(ei)
@@ -217,6 +220,7 @@ func mean(sides []cell) cell {
 		c.hasCSA, c.hasExp, c.hasZ = c.hasCSA && s.hasCSA, c.hasExp && s.hasExp, c.hasZ && s.hasZ
 		c.csaPx = c.csaPx || s.csaPx
 		c.Corrected = c.Corrected || s.Corrected
+		c.Flagged = c.Flagged || s.Flagged
 	}
 	c.csa, c.ei, c.exp, c.z = avg(csa), avg(ei), avg(exp), avg(z)
 	if c.csaPx {
@@ -237,6 +241,9 @@ func (c *cell) format() {
 	c.Expected, c.Z, c.Flag = "—", "—", "—"
 	if c.hasExp {
 		c.Expected = fmt.Sprintf("%.1f", c.exp)
+	}
+	if !c.hasZ && c.Flagged {
+		c.Z, c.Flag = "not computed", "mask flagged"
 	}
 	if c.hasZ {
 		c.Z = fmt.Sprintf("%.2f", c.z)

@@ -125,3 +125,23 @@ func TestHTMLUncalibratedAndRefusals(t *testing.T) {
 		t.Errorf("empty exam: err = %v", err)
 	}
 }
+
+// A mask that failed its quality check has no z: the table says it was
+// withheld and why, for its side and for the mean of sides, instead of a
+// bare dash.
+func TestHTMLFlaggedMask(t *testing.T) {
+	ok := rec("ta_l.png", "TA", "left", 7.0, 70, 70, 0.1, false)
+	flagged := record.Record{File: "ta_r.png", Muscle: "TA", Side: "right", CSACm2: f(0.4), EIMean: 90,
+		EIExpected: f(70), Quality: "flagged", QualityReasons: "area 0.4 cm² is smaller than any tibialis anterior"}
+	out, err := HTML(Patient{ID: "Q", Exams: []Exam{{Date: "2026-02-02", Images: []Image{{Record: ok}, {Record: flagged}}}}}, Model{Name: "m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	if n := strings.Count(s, `<td>not computed</td><td class="flag">mask flagged</td>`); n != 2 {
+		t.Errorf("%d rows say the z was withheld for a flagged mask, want 2 (right side, mean of sides)", n)
+	}
+	if !strings.Contains(s, "<td>0.10</td>") {
+		t.Error("the left side's z is missing")
+	}
+}
