@@ -494,8 +494,12 @@ func TestApp(t *testing.T) {
 		selectRow(t, ctx, ph[1].name)
 		eval[bool](t, ctx, fmt.Sprintf(`(() => { const s = document.querySelector('#d-patient'); s.value = %q; s.dispatchEvent(new Event('change')); return true; })()`, ph[0].s.Subject.ID))
 		waitFor(t, ctx, 60*time.Second, fmt.Sprintf(`document.querySelector('#readings p[data-patient=%q]') !== null`, ph[0].s.Subject.ID))
+		// The reading, or why it is withheld: these version 1 phantoms lie
+		// outside the shipped model's training domain, and the quality check
+		// may flag one of their masks.
 		verdict := eval[string](t, ctx, `document.querySelector('#readings p').dataset.verdict`)
-		if verdict != "normal" && verdict != "uncertain" && verdict != "neuromuscular disease likely" {
+		withheld := strings.HasPrefix(verdict, "not computed: mask flagged (")
+		if verdict != "normal" && verdict != "uncertain" && verdict != "neuromuscular disease likely" && !withheld {
 			t.Errorf("patient reading %q", verdict)
 		}
 		screenshot(t, ctx, "06-offline-1366x768")

@@ -18,8 +18,8 @@ import (
 // A real panoramic VL scan on which the shipped model finds a 3 cm² blob
 // (White et al. 2025, MIT licence; cm/px from spacing.csv).
 const (
-	flaggedImage   = "../../shared/data/real/vastus-lateralis-panoramic/SUB01_img2.tif"
-	flaggedCmPerPx = 0.0116829460363304
+	flaggedImage   = "../../shared/data/real/vastus-lateralis-panoramic/SUB03_img1.tif"
+	flaggedCmPerPx = 0.0182480249463854 // spacing.csv
 )
 
 // quality reads the row's quality and the text of its z cell.
@@ -61,13 +61,13 @@ func TestQualityFlag(t *testing.T) {
 			t.Errorf("row: quality %q, z %q", q, z)
 		}
 		badge := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('#results tr[data-file=%q] .quality-flagged').title`, name))
-		if !strings.Contains(badge, "smaller than any vastus lateralis") {
+		if !strings.Contains(badge, "likely only part of it") {
 			t.Errorf("badge title %q does not say why", badge)
 		}
 		selectRow(t, ctx, name)
 		reasons := eval[string](t, ctx, `document.querySelector('#detail-numbers dd[data-field="quality"]').textContent`)
 		zText := eval[string](t, ctx, `document.querySelector('#detail-numbers dd[data-field="z"]').textContent`)
-		if !strings.Contains(reasons, "smaller than any vastus lateralis") || !strings.HasPrefix(zText, "not computed: mask flagged (") {
+		if !strings.Contains(reasons, "likely only part of it") || !strings.HasPrefix(zText, "not computed: mask flagged (") {
 			t.Errorf("detail: quality %q, z %q", reasons, zText)
 		}
 		screenshot(t, ctx, "quality-flagged")
@@ -93,7 +93,7 @@ func TestQualityFlag(t *testing.T) {
 		run(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS("#accept-mask")))
 		waitFor(t, ctx, 60*time.Second, fmt.Sprintf(`document.querySelector('#results tr[data-file=%q]').dataset.quality === 'accepted'`, name))
 		waitFor(t, ctx, 10*time.Second, `document.querySelector('#accept-mask') === null`)
-		if q := eval[string](t, ctx, `document.querySelector('#detail-numbers dd[data-field="quality"]').textContent`); !strings.HasPrefix(q, "accepted as it is: area") {
+		if q := eval[string](t, ctx, `document.querySelector('#detail-numbers dd[data-field="quality"]').textContent`); !strings.HasPrefix(q, "accepted as it is: the mask spans only") {
 			t.Errorf("detail after accepting: %q", q)
 		}
 		_, z := quality(t, ctx, name)
