@@ -34,6 +34,7 @@ func runBatch(args []string, stdout, stderr io.Writer) error {
 	overlays := fs.Bool("overlays", false, "also write overlays/<name>.overlay.png")
 	shardFlag := fs.String("shard", "", "i/n: do only this share of the inputs (0 ≤ i < n; by a hash of each input's relative path); combine with merge")
 	progress := fs.String("progress", "auto", "auto (a bar on a terminal, else log lines), bar, log or none")
+	srFlag := fs.Bool("sr", false, "also write a DICOM Structured Report per patient and exam date of the DICOM inputs to OUT/sr/ (whole runs only)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -91,6 +92,9 @@ func runBatch(args []string, stdout, stderr io.Writer) error {
 	plan, err := batch.NewPlan(inputs, shard)
 	if err != nil {
 		return asUsage(err)
+	}
+	if *srFlag && !shard.Whole() {
+		return usageError("--sr needs the whole run: a shard sees only part of each exam")
 	}
 	if len(inputs) == 0 {
 		return usageError("no images found in %s", strings.Join(fs.Args(), " "))
@@ -152,6 +156,11 @@ func runBatch(args []string, stdout, stderr io.Writer) error {
 		return asUsage(err)
 	}
 	printSummary(stdout, *out, sum)
+	if *srFlag {
+		if err := writeBatchSRs(*out, inputs, sum.Readings, info, stderr); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(stderr, "model: %s — %s\n", info.Name, info.Warning)
 	if len(sum.Failures) > 0 {
 		return fmt.Errorf("%d of %d images failed: see %s", len(sum.Failures), sum.Total, filepath.Join(*out, sum.Files[2]))

@@ -70,3 +70,49 @@ func TestSegmentSR(t *testing.T) {
 		t.Errorf("SR over an input: exit %d, %s", code, stderr.String())
 	}
 }
+
+// batch --sr writes one Structured Report per patient and exam date of the
+// DICOM inputs into OUT/sr/, leaving the PNG out; a shard refuses --sr.
+func TestBatchSR(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	os.MkdirAll(in, 0o755)
+	for i, p := range []struct{ patient, date string }{{"P1", "20260301"}, {"P1", "20260301"}, {"P2", "20260402"}} {
+		s, err := phantom.Generate(phantom.Config{Seed: 22, N: 3}, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(in, "d"+string(rune('0'+i))+".dcm"), srtest.DICOM(s.Image, decode.Identity{SOPInstanceUID: "1.2.3.17." + string(rune('1'+i)),
+			StudyInstanceUID: "1.2.3.17", SeriesInstanceUID: "1.2.3.17.9", PatientID: p.patient, StudyDate: p.date}), 0o644)
+	}
+	s, _ := phantom.Generate(phantom.Config{Seed: 22, N: 4}, 3)
+	writePNG(t, filepath.Join(in, "x.png"), s.Image)
+	out := filepath.Join(dir, "out")
+	var stdout, stderr bytes.Buffer
+	if code := run("batch", []string{"--sr", "--progress", "none", "--muscle", "TA", "--out", out, in}, &stdout, &stderr); code != 0 && code != 1 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	srs, _ := filepath.Glob(filepath.Join(out, "sr", "*.dcm"))
+	if len(srs) != 2 {
+		t.Fatalf("%d SR files (%v), want one per patient and exam (2); stderr: %s", len(srs), srs, stderr.String())
+	}
+	p1, err := os.ReadFile(filepath.Join(out, "sr", "P1_2026-03-01.dcm"))
+	if err != nil {
+		t.Fatalf("%v; stderr: %s", err, stderr.String())
+	}
+	if !bytes.Contains(p1, []byte("1.2.3.17.1")) || !bytes.Contains(p1, []byte("1.2.3.17.2")) || bytes.Contains(p1, []byte("1.2.3.17.3")) {
+		t.Error("P1's SR does not reference exactly its two images")
+	}
+	for _, tool := range [][]string{{"dsrdump", "-Ee", "-Ec"}, {"dciodvfy"}} {
+		if _, err := exec.LookPath(tool[0]); err != nil {
+			continue
+		}
+		o, _ := exec.Command(tool[0], append(tool[1:], srs[0])...).CombinedOutput()
+		if strings.Contains(string(o), "Error") || strings.Contains(string(o), "E: ") {
+			t.Errorf("%s: %s", tool[0], o)
+		}
+	}
+	if code := run("batch", []string{"--sr", "--shard", "0/2", "--out", filepath.Join(dir, "o2"), in}, &stdout, &stderr); code != ExitUsage {
+		t.Errorf("--sr with --shard: exit %d, want %d", code, ExitUsage)
+	}
+}

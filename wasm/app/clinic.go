@@ -272,9 +272,7 @@ func examFromDICOM(o *session.Options, d *decode.DICOMInfo) bool {
 			*f, changed = strings.TrimSpace(v), true
 		}
 	}
-	if t, err := time.Parse("20060102", d.Identity.StudyDate); err == nil {
-		set(&o.ExamDate, t.Format("2006-01-02"))
-	}
+	set(&o.ExamDate, d.Identity.ExamDate())
 	set(&o.Scanner, strings.TrimSpace(d.Manufacturer+" "+d.Model))
 	set(&o.Operator, strings.Join(strings.Fields(strings.ReplaceAll(d.Identity.OperatorsName, "^", " ")), " "))
 	return changed

@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"io"
 	"strings"
+	"time"
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
@@ -65,6 +66,16 @@ type Identity struct {
 	PatientSex         string // (0010,0040)
 	OperatorsName      string // (0008,1070)
 	StationName        string // (0008,1010)
+}
+
+// ExamDate is StudyDate as YYYY-MM-DD, the form records and the page use;
+// "" when the file has no valid date.
+func (id Identity) ExamDate() string {
+	t, err := time.Parse("20060102", id.StudyDate)
+	if err != nil {
+		return ""
+	}
+	return t.Format("2006-01-02")
 }
 
 // USRegion is one item of the Sequence of Ultrasound Regions.

@@ -34,3 +34,11 @@ func TestDICOMIdentity(t *testing.T) {
 		t.Errorf("identity %+v\nwant %+v", got, want)
 	}
 }
+
+func TestIdentityExamDate(t *testing.T) {
+	for _, c := range []struct{ da, want string }{{"20260301", "2026-03-01"}, {"", ""}, {"2026-03-01", ""}, {"20261345", ""}} {
+		if got := (Identity{StudyDate: c.da}).ExamDate(); got != c.want {
+			t.Errorf("StudyDate %q: ExamDate %q, want %q", c.da, got, c.want)
+		}
+	}
+}
