@@ -6,8 +6,6 @@ import (
 	"image/png"
 	"testing"
 
-	"myoseg/core/nn/engine"
-	"myoseg/core/nn/onnxmodel"
 	"myoseg/core/pipeline"
 	"myoseg/core/study/phantom"
 )
@@ -18,18 +16,9 @@ import (
 // (300+ images) is `go run . eval`, reported in the model card.
 func TestPhantomAccuracy(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs the network on 18 images; skipped with -short")
+		t.Skip("runs the network on 30 images; skipped with -short")
 	}
-	name, data := Default()
-	m, err := onnxmodel.Parse(name, data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := engine.NewFast(m, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seg := pipeline.New(m, eng)
+	seg := shippedSegmenter(t)
 	const n = 30 // 5 muscles × 2 groups × 3
 	cfg := phantom.Config{Seed: 424242, N: n, PathologicalFraction: 0.5, Version: phantom.V2}
 	sum := map[string]float64{}
@@ -48,20 +37,7 @@ func TestPhantomAccuracy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var inter, a, b int
-		for k, v := range res.Mask.Pix {
-			p, q := v != 0, s.Mask.Pix[k] != 0
-			if p {
-				a++
-			}
-			if q {
-				b++
-			}
-			if p && q {
-				inter++
-			}
-		}
-		dice := 2 * float64(inter) / float64(a+b)
+		dice := dice(res.Mask, s.Mask)
 		key := s.Muscle + "/" + s.Group()
 		sum[key] += dice
 		count[key]++
