@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"myoseg/core/imaging/contour"
+	"myoseg/core/imaging/edt"
 	"myoseg/core/imaging/mask"
 )
 
@@ -388,16 +389,18 @@ func TestEdit(t *testing.T) {
 	step(t, "brush hole fill", func(t *testing.T) {
 		m0 := shownMask(t, ctx)
 		a0 := maskArea(m0)
-		g := image.NewGray(ph.s.Mask.Rect)
-		copy(g.Pix, m0)
-		ctr := centroid(g)
-		// Erase a hole with tidying off, then brush inside the mask with it on.
+		w, h := ph.s.Mask.Rect.Dx(), ph.s.Mask.Rect.Dy()
+		// The hole goes where the mask is deepest (the centroid of a
+		// nudged, curved mask can sit near its edge, and a "hole" there
+		// opens to the outside); the brush goes deep too, away from it.
+		hole := deepest(m0, w, h, image.Point{}, 0)
+		at := deepest(m0, w, h, hole, 30)
 		key(t, ctx, "t")
 		if editOf(t, ctx).Tidy {
 			t.Fatal("tidy did not turn off")
 		}
 		setTool(t, ctx, "e", "eraser")
-		stroke(t, ctx, ctr, ctr.Add(image.Pt(4, 0)))
+		stroke(t, ctx, hole, hole.Add(image.Pt(4, 0)))
 		waitIdle(t, ctx)
 		holed := shownMask(t, ctx)
 		if maskArea(holed) >= a0 {
@@ -405,9 +408,12 @@ func TestEdit(t *testing.T) {
 		}
 		history = append(history, holed)
 		key(t, ctx, "t")
+		if !editOf(t, ctx).Tidy {
+			t.Fatal("tidy did not turn back on")
+		}
 		setTool(t, ctx, "b", "brush")
 		screenshot(t, ctx, "edit-brush-1366x768")
-		stroke(t, ctx, ctr.Add(image.Pt(-25, 20)), ctr.Add(image.Pt(-15, 20)))
+		stroke(t, ctx, at.Add(image.Pt(-5, 0)), at.Add(image.Pt(5, 0)))
 		waitIdle(t, ctx)
 		m := shownMask(t, ctx)
 		if got := maskArea(m); got != a0 {
@@ -483,4 +489,24 @@ func TestEdit(t *testing.T) {
 		}
 		latency(t, ctx)
 	})
+}
+
+// deepest is the set pixel of the w×h mask b farthest from its edge, among
+// those at least minDist from away.
+func deepest(b []byte, w, h int, away image.Point, minDist int) image.Point {
+	set := make([]bool, w*h)
+	for i, v := range b {
+		set[i] = v != 0
+	}
+	d := edt.ToMask(nil, set, w, h, false)
+	best, bd := image.Point{}, -1.0
+	for y := range h {
+		for x := range w {
+			dx, dy := x-away.X, y-away.Y
+			if d[y*w+x] > bd && dx*dx+dy*dy >= minDist*minDist {
+				best, bd = image.Pt(x, y), d[y*w+x]
+			}
+		}
+	}
+	return best
 }

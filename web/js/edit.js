@@ -9,7 +9,7 @@
 import { state } from './state.js';
 import { ownerOf } from './workers.js';
 
-let host = null; // the viewer: {current, view, draw, commit, preview, toCanvas}
+let host = null; // the viewer: {current, view, draw, status, commit, preview, note}
 
 export function initEdit(h) { host = h; }
 
@@ -32,7 +32,7 @@ function latest(fn) {
     next = args;
     if (running) return;
     running = true;
-    ops++;
+    begin();
     (async () => {
       while (next) {
         const a = next; next = null;
@@ -45,15 +45,20 @@ function latest(fn) {
 }
 
 // ops counts edits under way (a worker call and what the page does with
-// its answer), for the status the tests wait on.
+// its answer), for the status the tests wait on. The status is published
+// as soon as an edit starts: it would otherwise read idle until the next
+// redraw while the worker is still answering.
 let ops = 0;
+function begin() {
+  if (ops++ === 0) host.status();
+}
 function done() {
   ops--;
   if (!ops) setTimeout(() => host.draw(), 0);
 }
 
 async function call(it, type, json, bufs) {
-  ops++;
+  begin();
   try {
     return await ownerOf(it).call(type, json, bufs);
   } finally {
@@ -155,7 +160,7 @@ export async function closeOutline() {
   const pts = outline.points.slice();
   if (!it || pts.length < 3) { host.note('An outline needs at least three points.'); return; }
   const straight = pts.map((_, i) => (i < pts.length - 1 ? !!outline.straight[i] : !editOptions.snap));
-  ops++;
+  begin();
   cancelOutline();
   try {
     if (editOptions.snap) await prepare(it);

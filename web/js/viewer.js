@@ -152,7 +152,13 @@ export function draw() {
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   // Where the image is on the canvas (canvas pixels), for tests driving the brush.
   c.dataset.view = JSON.stringify({ scale: view.scale, tx: view.tx, ty: view.ty, ratio: c.width / c.clientWidth });
-  c.dataset.edit = JSON.stringify({ tool: view.tool, snap: editOptions.snap, tidy: view.tidy, ...editStatus() });
+  publishEdit();
+}
+
+// publishEdit writes the editing state the tests wait on (busy while an
+// edit is on its way to the worker).
+function publishEdit() {
+  canvas().dataset.edit = JSON.stringify({ tool: view.tool, snap: editOptions.snap, tidy: view.tidy, ...editStatus() });
 }
 
 function resizeCanvas() {
@@ -282,7 +288,7 @@ export function setupViewer() {
     for (let i = 0; i < current.mask.length; i += 8192) bin += String.fromCharCode.apply(null, current.mask.subarray(i, i + 8192));
     return btoa(bin);
   };
-  initEdit({ view, draw, commit, preview, note, current: () => current });
+  initEdit({ view, draw, status: publishEdit, commit, preview, note, current: () => current });
   new ResizeObserver(resizeCanvas).observe($('#canvas-wrap'));
   let drag = null;
   let spaceDown = false;
