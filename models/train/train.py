@@ -47,7 +47,8 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--limit", type=int, help="read only the first N images (debugging)")
     p.add_argument("--no-augment", action="store_true")
-    p.add_argument("--init", help="checkpoint (best.pt) to start from: fine-tuning; its config and norm must match")
+    p.add_argument("--init", help="model to fine-tune: an exported .onnx (its config and norm are used) "
+                   "or a checkpoint best.pt (its config and norm must match)")
     p.add_argument("--norm", choices=dataset.NORM_MODES, default="fixed",
                    help="input normalisation: fixed constants, or per image (mean 0, SD 1 over the input grid)")
     return p.parse_args(argv)
@@ -186,7 +187,17 @@ def main(argv=None):
         raise SystemExit(f"train: {a.data}: empty train ({len(tr)}) or validation ({len(va)}) split")
 
     model = unet.build(a.config)
-    if a.init:
+    if a.init and a.init.endswith(".onnx"):
+        # An exported model (e.g. the shipped default, or one adapted in the
+        # page): its own config and input normalisation win.
+        model, cfg, meta = unet.from_onnx(a.init)
+        norm = meta.get("myoseg.norm", "fixed")
+        if (cfg, norm) != (a.config, a.norm):
+            log(f"--init {a.init}: using its config {cfg} and norm {norm}")
+        a.config, a.norm = cfg, norm
+        NORM = a.norm
+        log(f"initialised from {a.init} ({meta.get('myoseg.name', '?')}; BatchNorm frozen)")
+    elif a.init:
         ck0 = torch.load(a.init)
         if ck0.get("config") != a.config or ck0.get("norm_mode", "fixed") != a.norm:
             raise SystemExit(f"train: --init {a.init}: config {ck0.get('config')} norm {ck0.get('norm_mode', 'fixed')}, "

@@ -102,9 +102,81 @@ class UNet(nn.Module):
     def forward(self, x):
         return torch.sigmoid(self.logits(x))
 
+    # frozen_bn keeps every BatchNorm in eval mode while training: set for a
+    # model loaded from an exported (BN-folded) ONNX file, whose BatchNorms
+    # carry no statistics to re-estimate and whose few fine-tuning images
+    # would estimate them badly.
+    frozen_bn = False
+
+    def train(self, mode=True):
+        super().train(mode)
+        if self.frozen_bn:
+            for m in self.modules():
+                if isinstance(m, nn.BatchNorm2d):
+                    m.eval()
+        return self
+
 
 def build(config="c8x5"):
     return UNet(**CONFIGS[config])
+
+
+def from_onnx(path):
+    """Load an exported model (BN folded into the convs) for fine-tuning.
+
+    Returns (model, config name, metadata dict). Each BatchNorm becomes the
+    identity plus the folded bias (weight 1, running mean 0, running variance
+    1 - eps, frozen), so the model computes exactly the ONNX graph and
+    fold_bn() after fine-tuning folds it back.
+    """
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    m = onnx.load(path)
+    init = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
+    meta = {p.key: p.value for p in m.metadata_props}
+    channels, i = [], 0
+    while f"enc.{i}.0.conv.weight" in init:
+        channels.append(int(init[f"enc.{i}.0.conv.weight"].shape[0]))
+        i += 1
+    config = next((k for k, v in CONFIGS.items() if tuple(v["channels"]) == tuple(channels)), None)
+    if config is None:
+        raise ValueError(f"{path}: encoder channels {channels} match no U-Net config ({', '.join(sorted(CONFIGS))})")
+    model = build(config)
+    state = model.state_dict()
+    used = set()
+    for name, t in state.items():
+        if name.endswith((".bn.weight", ".bn.bias", ".bn.running_mean", ".bn.running_var", ".bn.num_batches_tracked")):
+            conv = name[:name.rindex(".bn.")] + ".conv."
+            field = name.rsplit(".", 1)[1]
+            if field == "weight":
+                t.fill_(1.0)
+            elif field == "bias":
+                src = init.get(conv + "bias")
+                if src is None:
+                    raise ValueError(f"{path}: no initializer {conv}bias")
+                t.copy_(torch.from_numpy(np.array(src, dtype=np.float32)))
+                used.add(conv + "bias")
+            elif field == "running_mean":
+                t.zero_()
+            elif field == "running_var":
+                t.fill_(1.0 - 1e-5)  # BatchNorm2d's eps: 1/sqrt(var+eps) = 1
+            continue
+        src = init.get(name)
+        if src is None:
+            raise ValueError(f"{path}: no initializer {name} (not a myoseg U-Net export?)")
+        if tuple(src.shape) != tuple(t.shape):
+            raise ValueError(f"{path}: {name} is {tuple(src.shape)}, the {config} U-Net wants {tuple(t.shape)}")
+        t.copy_(torch.from_numpy(np.array(src, dtype=np.float32)))
+        used.add(name)
+    # The pixel shuffles' Reshape shapes are the only other initializers.
+    extra = sorted(n for n in set(init) - used if "Constant" not in n)
+    if extra:
+        raise ValueError(f"{path}: initializers the U-Net does not have: {', '.join(extra[:5])}")
+    model.load_state_dict(state)
+    model.frozen_bn = True
+    return model, config, meta
 
 
 def fold_bn(model):
