@@ -9,11 +9,9 @@
 package report
 
 import (
-	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"html/template"
 	"math"
 	"slices"
 	"sort"
@@ -70,17 +68,7 @@ func HTML(p Patient, m Model) ([]byte, error) {
 		}
 		pages = append(pages, buildPage(p.ID, ex, exams[:i+1]))
 	}
-	var b bytes.Buffer
-	err := tmpl.Execute(&b, struct {
-		Patient string
-		Model   Model
-		Caveat  string
-		Pages   []page
-	}{p.ID, m, zscore.Caveat, pages})
-	if err != nil {
-		return nil, fmt.Errorf("report: patient %q: %w", p.ID, err)
-	}
-	return b.Bytes(), nil
+	return []byte(render(p.ID, m, zscore.Caveat, pages)), nil
 }
 
 // cell is one side's (or the sides' mean) values for one muscle.
@@ -105,7 +93,7 @@ type muscleRows struct {
 }
 
 type thumb struct {
-	Src       template.URL
+	Src       string // a data: URL
 	Caption   string
 	Corrected bool
 }
@@ -134,7 +122,7 @@ func buildPage(id string, ex Exam, visits []Exam) page {
 		}
 		if len(im.Overlay) > 0 {
 			cap := strings.TrimSpace(fmt.Sprintf("%s — %s %s", r.File, muscleName(r.Muscle), r.Side))
-			pg.Thumbs = append(pg.Thumbs, thumb{template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(im.Overlay)), cap, r.Corrected})
+			pg.Thumbs = append(pg.Thumbs, thumb{"data:image/png;base64," + base64.StdEncoding.EncodeToString(im.Overlay), cap, r.Corrected})
 		}
 	}
 	for _, key := range muscleOrder(ex.Images) {
@@ -327,7 +315,7 @@ func heckmatt(h map[string]string, key string) string {
 // visitPlot is one muscle's CSA and z over the visits.
 type visitPlot struct {
 	Muscle string
-	CSA, Z template.HTML
+	CSA, Z string // SVG markup (svgPlot), written as is
 	Table  []visitRow
 }
 
@@ -380,7 +368,7 @@ type point struct {
 
 // svgPlot draws values over visits, evenly spaced, with an optional
 // reference line (z = 2).
-func svgPlot(title string, pts []point, ref float64) template.HTML {
+func svgPlot(title string, pts []point, ref float64) string {
 	const w, h, l, r, t, btm = 220.0, 110.0, 34.0, 8.0, 16.0, 22.0
 	if len(pts) == 0 {
 		return ""
@@ -404,7 +392,7 @@ func svgPlot(title string, pts []point, ref float64) template.HTML {
 		return l + float64(i)*(w-l-r)/float64(len(pts)-1)
 	}
 	y := func(v float64) float64 { return t + (hi-v)/(hi-lo)*(h-t-btm) }
-	esc := template.HTMLEscapeString
+	esc := escText
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="plot" xmlns="http://www.w3.org/2000/svg" width="%g" height="%g" viewBox="0 0 %g %g" role="img" aria-label="%s">`, w, h, w, h, esc(title))
 	fmt.Fprintf(&b, `<text x="%g" y="11" class="pt">%s</text>`, l, esc(title))
@@ -423,5 +411,5 @@ func svgPlot(title string, pts []point, ref float64) template.HTML {
 		fmt.Fprintf(&b, `<text x="%.1f" y="%g" class="tk" text-anchor="middle">%s</text>`, x(i), h-6, esc(p.Label))
 	}
 	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
+	return b.String()
 }
