@@ -269,10 +269,15 @@ class Augmenter:
     """
 
     def __init__(self, seed, rot_deg=10.0, scale=0.1, shift=0.08, gain=0.25, gamma=0.25,
-                 mul_noise=0.10, add_noise=0.03):
+                 mul_noise=0.10, add_noise=0.03, scanner=False):
         self.g = torch.Generator().manual_seed(seed)
         self.rot, self.scale, self.shift = rot_deg, scale, shift
         self.gain, self.gamma, self.mul, self.add = gain, gamma, mul_noise, add_noise
+        # scanner: also vary what differs most between scanners and presets
+        # and what per-image normalisation does not remove: brightness with
+        # depth (time-gain compensation), speckle size (a blur) and a wider
+        # grey map. Off by default so that earlier runs reproduce.
+        self.scanner = scanner
 
     def _u(self, b, lo, hi):
         return lo + (hi - lo) * torch.rand(b, generator=self.g)
@@ -306,8 +311,29 @@ class Augmenter:
         gain = torch.exp(self._u(b, -self.gain, self.gain)).view(b, 1, 1, 1)
         gamma = torch.exp(self._u(b, -self.gamma, self.gamma)).view(b, 1, 1, 1)
         grey = (grey.clamp(0, 1) ** gamma) * gain
+        if self.scanner:
+            grey = self._scanner(grey)
         mul = (self._u(b, 0, self.mul) * (torch.rand(b, generator=self.g) < 0.5)).view(b, 1, 1, 1)
         add = (self._u(b, 0, self.add) * (torch.rand(b, generator=self.g) < 0.5)).view(b, 1, 1, 1)
         grey = grey * (1 + mul * torch.randn(grey.shape, generator=self.g)) \
             + add * torch.randn(grey.shape, generator=self.g)
         return grey.clamp(0, 1), mask
+
+    def _scanner(self, grey):
+        b, _, h, _ = grey.shape
+        # Depth: grey x e^(-a * depth/height), a in [-1, 2], on half the batch.
+        a = self._u(b, -1.0, 2.0) * (torch.rand(b, generator=self.g) < 0.5)
+        depth = torch.linspace(0, 1, h).view(1, 1, h, 1)
+        grey = grey * torch.exp(-a.view(b, 1, 1, 1) * depth)
+        # Speckle size: a box blur of radius 1-3 on a third of the batch.
+        out = []
+        for i in range(b):
+            gi = grey[i:i + 1]
+            if torch.rand(1, generator=self.g).item() < 1 / 3:
+                r = int(torch.randint(1, 4, (1,), generator=self.g).item())
+                gi = F.avg_pool2d(gi, 2 * r + 1, stride=1, padding=r, count_include_pad=False)
+            out.append(gi)
+        grey = torch.cat(out, dim=0)
+        # A wider grey map on top of the base gamma: x e^(+-0.3) on half.
+        g2 = torch.exp(self._u(b, -0.3, 0.3) * (torch.rand(b, generator=self.g) < 0.5)).view(b, 1, 1, 1)
+        return grey.clamp(0, 1) ** g2

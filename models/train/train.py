@@ -47,8 +47,14 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--limit", type=int, help="read only the first N images (debugging)")
     p.add_argument("--no-augment", action="store_true")
+    p.add_argument("--scanner-augment", action="store_true",
+                   help="also vary brightness with depth, speckle size and the grey map (dataset.Augmenter)")
     p.add_argument("--init", help="model to fine-tune: an exported .onnx (its config and norm are used) "
                    "or a checkpoint best.pt (its config and norm must match)")
+    p.add_argument("--score-init", action="store_true",
+                   help="with --init: score the initial model on the validation split before training (epoch 0); "
+                        "an epoch must beat it to replace it as best.pt (metrics best_epoch 0: none did)")
+    p.add_argument("--warmup", type=int, default=100, help="steps of linear LR warm-up")
     p.add_argument("--norm", choices=dataset.NORM_MODES, default="fixed",
                    help="input normalisation: fixed constants, or per image (mean 0, SD 1 over the input grid)")
     return p.parse_args(argv)
@@ -207,16 +213,35 @@ def main(argv=None):
     params, macs = unet.count_params(model), unet.count_macs(model)
     log(f"model {a.config} channels={model.channels} params={params} MACs={macs}")
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
-    aug = None if a.no_augment else dataset.Augmenter(a.seed + 1000)
+    aug = None if a.no_augment else dataset.Augmenter(a.seed + 1000, scanner=a.scanner_augment)
     order_rng = np.random.default_rng(a.seed)
     queue = np.empty(0, dtype=np.int64)
 
     budget = a.minutes * 60
-    warmup = 100  # steps of linear LR warm-up
-    t_train = time.time()
+    warmup = max(a.warmup, 1)  # steps of linear LR warm-up
     best, best_epoch, since_best, history = -1.0, 0, 0, []
     ckpt_path = os.path.join(a.out, "best.pt")
     epoch, step = 0, 0
+
+    def save_best(epoch, vd):
+        torch.save({"state_dict": model.state_dict(), "config": a.config, "channels": model.channels,
+                    "epoch": epoch, "val_dice": vd, "args": vars(a), "params": params, "macs": macs,
+                    "data": data.summary(), "input": [dataset.INPUT_H, dataset.INPUT_W],
+                    "norm": [dataset.NORM_MEAN, dataset.NORM_STD], "norm_mode": a.norm}, ckpt_path)
+
+    init_val = None
+    if a.score_init:
+        # Few-shot fine-tuning (finetune.py): the model to beat is the one
+        # we started from, as in core/nn/train's Adapt.
+        if not a.init:
+            raise SystemExit("train: --score-init needs --init")
+        init_val = val_dice(model, data, va)
+        best = init_val
+        save_best(0, init_val)
+        history.append({"epoch": 0, "steps": 0, "lr": 0.0, "loss": None, "val_dice": init_val,
+                        "seconds": 0.0, "elapsed": 0.0, "partial": False})
+        log(f"epoch 0 (the --init model) val_dice {init_val:.4f}")
+    t_train = time.time()
     stop_reason = f"{a.epochs} epochs"
     while epoch < a.epochs:
         epoch += 1
@@ -255,10 +280,7 @@ def main(argv=None):
         improved = vd > best
         if improved:
             best, best_epoch, since_best = vd, epoch, 0
-            torch.save({"state_dict": model.state_dict(), "config": a.config, "channels": model.channels,
-                        "epoch": epoch, "val_dice": vd, "args": vars(a), "params": params, "macs": macs,
-                        "data": data.summary(), "input": [dataset.INPUT_H, dataset.INPUT_W],
-                        "norm": [dataset.NORM_MEAN, dataset.NORM_STD], "norm_mode": a.norm}, ckpt_path)
+            save_best(epoch, vd)
         else:
             since_best += 1
         log(f"epoch {epoch} step {step} lr {lr:.2e} loss {tot / (b + 1):.4f} val_dice {vd:.4f}"
@@ -283,6 +305,7 @@ def main(argv=None):
     metrics = {"data_dir": os.path.abspath(a.data), "data": data.summary(), "config": a.config,
                "channels": list(model.channels), "params": params, "macs": macs,
                "epochs_run": epoch, "best_epoch": best_epoch, "best_val_dice": best, "stop_reason": stop_reason,
+               **({"init_val_dice": init_val} if a.score_init else {}),
                "train_seconds": train_s, "threads": a.threads, "machine": f"{platform.machine()} {os.cpu_count()} cpus",
                "torch": torch.__version__, "args": vars(a), "history": history, "test": summary, "test_images": rows}
     with open(os.path.join(a.out, "metrics.json"), "w") as f:

@@ -10,8 +10,6 @@ package train
 import (
 	"context"
 	"image"
-	"math"
-	"math/rand/v2"
 	"os"
 	"runtime"
 	"strconv"
@@ -22,49 +20,9 @@ import (
 	"myoseg/core/study/phantom"
 )
 
-// scanner is a second "scanner" style applied to a phantom's grey image:
-// a grey map (gain, gamma), depth attenuation the base training never had
-// (grey × e^(−atten·depth/height), a time-gain setting), coarser speckle
-// (box blur of radius blur) and additive noise (σ grey levels).
-type scanner struct {
-	gain, gamma, atten, noise float64
-	blur                      int
-}
-
-// scannerB: a darker, more contrasted grey map, coarse speckle, noise.
-var scannerB = scanner{gain: 0.6, gamma: 1.4, atten: 0, blur: 2, noise: 6}
-
-func (sc scanner) apply(g *image.Gray, seed uint64) *image.Gray {
-	b := g.Bounds()
-	w, h := b.Dx(), b.Dy()
-	src := make([]float64, w*h)
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			src[y*w+x] = float64(g.Pix[y*g.Stride+x]) / 255
-		}
-	}
-	rng := rand.New(rand.NewPCG(seed, 0xb))
-	out := image.NewGray(image.Rect(0, 0, w, h))
-	r := sc.blur
-	for y := 0; y < h; y++ {
-		att := math.Exp(-sc.atten * float64(y) / float64(h))
-		for x := 0; x < w; x++ {
-			var s float64
-			n := 0
-			for dy := -r; dy <= r; dy++ {
-				for dx := -r; dx <= r; dx++ {
-					if yy, xx := y+dy, x+dx; yy >= 0 && yy < h && xx >= 0 && xx < w {
-						s += src[yy*w+xx]
-						n++
-					}
-				}
-			}
-			v := 255*sc.gain*att*math.Pow(s/float64(n), sc.gamma) + sc.noise*rng.NormFloat64()
-			out.Pix[y*out.Stride+x] = uint8(min(max(math.Round(v), 0), 255))
-		}
-	}
-	return out
-}
+// scannerB is the second "scanner" the v1 base model never saw
+// (phantom.Styles["b"]).
+var scannerB = phantom.Styles["b"]
 
 func pairOf(t testing.TB, s phantom.Sample, img *image.Gray, info onnxmodel.Info) Pair {
 	p, err := PairOf(img, img.Bounds(), s.Mask, s.Subject.ID, info)
@@ -108,7 +66,7 @@ func TestDomainShift(t *testing.T) {
 		}
 		img := s.Image
 		if style != "v2" {
-			img = scannerB.apply(img, uint64(i))
+			img = scannerB.Apply(img, uint64(i))
 		}
 		p := pairOf(t, s, img, model.Info)
 		// Whole subjects go to one side: test subjects are never adapted on.
@@ -176,12 +134,12 @@ func TestScannerStyles(t *testing.T) {
 		}
 		samples = append(samples, s)
 	}
-	for _, sc := range []scanner{scannerB, {gain: 0.6, gamma: 1.4, atten: 1.5, blur: 2, noise: 6},
-		{gain: 1, gamma: 1, atten: 1.5, blur: 0, noise: 0}, {gain: 1, gamma: 1, atten: 0, blur: 3, noise: 0},
-		{gain: 0.5, gamma: 1.8, atten: 0.8, blur: 1, noise: 4}} {
+	for _, sc := range []phantom.Style{scannerB, {Gain: 0.6, Gamma: 1.4, Atten: 1.5, Blur: 2, Noise: 6},
+		{Gain: 1, Gamma: 1, Atten: 1.5}, {Gain: 1, Gamma: 1, Blur: 3},
+		{Gain: 0.5, Gamma: 1.8, Atten: 0.8, Blur: 1, Noise: 4}} {
 		var ps []Pair
 		for i, s := range samples {
-			ps = append(ps, pairOf(t, s, sc.apply(s.Image, uint64(i)), model.Info))
+			ps = append(ps, pairOf(t, s, sc.Apply(s.Image, uint64(i)), model.Info))
 		}
 		d, err := executorDice(b, ps, model.Info.Threshold)
 		if err != nil {

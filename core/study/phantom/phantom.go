@@ -60,6 +60,9 @@ type Config struct {
 	// Version selects the scenes: 0 or V1 the original ones, V2 the
 	// anatomical scenes with a randomised scanner.
 	Version int
+	// Style, when set, names a second scanner (Styles) applied to every
+	// image after rendering, for domain-shift experiments.
+	Style string
 }
 
 // Muscles returns the muscle folder names of the config's version, in
@@ -80,6 +83,11 @@ func (c Config) validate() error {
 	}
 	if c.Version != 0 && c.Version != V1 && c.Version != V2 {
 		return fmt.Errorf("phantom: version %d is not 1 or 2", c.Version)
+	}
+	if c.Style != "" {
+		if _, err := lookupStyle(c.Style); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -238,8 +246,16 @@ func Generate(cfg Config, i int) (Sample, error) {
 
 // renderAny renders with the config's scene version.
 func renderAny(cfg Config, i int, sl slot, sc *scratch) Sample {
+	var s Sample
 	if cfg.Version == V2 {
-		return render2(cfg, i, sl, sc)
+		s = render2(cfg, i, sl, sc)
+	} else {
+		s = render(cfg, i, sl, sc)
 	}
-	return render(cfg, i, sl, sc)
+	if cfg.Style != "" {
+		st, _ := lookupStyle(cfg.Style) // validated with the config
+		s.Image = st.Apply(s.Image, uint64(i))
+		s.EIMean, s.EISD, s.CSAPx = measure(s.Image, s.Mask)
+	}
+	return s
 }
