@@ -78,14 +78,23 @@ func (w *worker) open() {
 		return
 	}
 	w.app = app.New(st)
+	if err := w.app.OpenLibrary(fsys); err != nil {
+		w.openErr = err
+	}
 }
 
 // message is what every request carries in its json field.
 type message struct {
-	// model
-	Name   string `json:"name"`
-	URL    string `json:"url"`
-	SHA256 string `json:"sha256"`
+	// model (app.ModelRequest); models, model-add (Name: the file's name),
+	// model-read, model-delete (SHA256)
+	Name     string            `json:"name"`
+	URL      string            `json:"url"`
+	SHA256   string            `json:"sha256"`
+	Stored   bool              `json:"stored"`
+	Adopted  bool              `json:"adopted"`
+	Fallback *app.ModelRequest `json:"fallback"`
+	Meta     app.StoredModel   `json:"meta"`
+	Served   []app.ModelRef    `json:"served"`
 	// run
 	Job app.Job `json:"job"`
 	// restore, remeasure, render, remove
@@ -188,12 +197,24 @@ func (w *worker) do(typ string, m message, msg js.Value, progress func(string)) 
 	case "constants":
 		return reply{body: constants()}, nil
 	case "model":
-		fetch := func(ctx context.Context) ([]byte, error) { return fetchBytes(m.URL) }
-		info, err := a.LoadModel(ctx, m.Name, m.SHA256, fetch)
+		req := app.ModelRequest{Name: m.Name, URL: m.URL, SHA256: m.SHA256, Stored: m.Stored, Adopted: m.Adopted, Fallback: m.Fallback}
+		get := func(_ context.Context, url string) ([]byte, error) { return fetchBytes(url) }
+		info, fellBack, err := a.Load(ctx, req, get, time.Now())
 		if err != nil {
 			return reply{}, err
 		}
-		return reply{body: map[string]any{"info": info, "storage": w.storage}}, nil
+		return reply{body: map[string]any{"info": info, "storage": w.storage, "fellBack": fellBack}}, nil
+	case "models":
+		list, err := a.StoredModels()
+		return reply{body: map[string]any{"models": list, "storage": w.storage}}, err
+	case "model-add":
+		e, err := a.AddModel(m.Name, bytesOf(msg.Get("bytes")), m.Meta, m.Served, time.Now())
+		return reply{body: map[string]any{"model": e}}, err
+	case "model-read":
+		b, e, err := a.StoredModel(m.SHA256)
+		return reply{body: map[string]any{"model": e}, bufs: map[string][]byte{"file": b}}, err
+	case "model-delete":
+		return reply{body: map[string]bool{"ok": true}}, a.DeleteModel(m.SHA256)
 	case "list":
 		items, ps, err := a.List()
 		return reply{body: map[string]any{"items": items, "patients": ps}}, err

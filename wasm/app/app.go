@@ -11,12 +11,16 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
 	"io/fs"
+	"slices"
 	"sync"
 	"time"
+
+	"github.com/hack-pad/hackpadfs"
 
 	"myoseg/core/clinical/record"
 	"myoseg/core/clinical/zscore"
@@ -42,14 +46,24 @@ const MaxFileBytes = 256 << 20
 type App struct {
 	mu    sync.Mutex
 	store *session.Store
+	lib   hackpadfs.FS // the model library (library.go); nil until OpenLibrary
 	seg   *pipeline.Segmenter
 	info  ModelInfo
-	cache *resultCache
+	// earlier holds the segmenters of models used before the current one,
+	// by SHA-256 (at most maxEarlier, the oldest dropped first), so that
+	// remeasuring a result keeps the model that made it.
+	earlier      map[string]*pipeline.Segmenter
+	earlierOrder []string
+	cache        *resultCache
 }
+
+// maxEarlier bounds the earlier models a worker keeps compiled; others are
+// read again from storage when a result of theirs is remeasured.
+const maxEarlier = 2
 
 // New returns an App storing its session in store.
 func New(store *session.Store) *App {
-	return &App{store: store, cache: newResultCache(8)}
+	return &App{store: store, cache: newResultCache(8), earlier: map[string]*pipeline.Segmenter{}}
 }
 
 // ModelInfo is what the page shows about the loaded model.
@@ -64,8 +78,11 @@ type ModelInfo struct {
 	Params    int64  `json:"params"`
 	MACs      int64  `json:"macs"`
 	Bytes     int    `json:"bytes"`
-	Source    string `json:"source"` // "storage" (IndexedDB) or "network"
-	LoadMs    int64  `json:"loadMs"`
+	// Source: "storage" (the cached copy of the server's model), "network"
+	// (downloaded from the server) or "library" (a model stored in this
+	// browser: library.go).
+	Source string `json:"source"`
+	LoadMs int64  `json:"loadMs"`
 	// ResearchOnly: the model was trained on phantoms, so the page writes
 	// "research use only" next to every z-score and verdict.
 	ResearchOnly bool `json:"researchOnly"`
@@ -105,21 +122,86 @@ func (a *App) LoadModel(ctx context.Context, name, sha string, fetch Fetcher) (M
 		}
 		stored, source = name, "network"
 	}
-	m, err := onnxmodel.Parse(stored+".onnx", data)
+	return a.use(stored+".onnx", data, source, start)
+}
+
+// use makes the model in data the one that segments new images; on any
+// error the current one stays. The current one is kept among the earlier
+// models: the results it made are remeasured with it.
+func (a *App) use(file string, data []byte, source string, start time.Time) (ModelInfo, error) {
+	s, err := segmenter(file, data)
 	if err != nil {
 		return ModelInfo{}, err
 	}
-	eng, err := open.Engine(open.Fast, m, 1) // one runner: a worker has one thread
-	if err != nil {
-		return ModelInfo{}, err
+	i := s.Model()
+	if a.seg != nil && a.info.SHA256 != i.SHA256 {
+		a.keepEarlier(a.info.SHA256, a.seg)
 	}
-	i := m.Info
-	a.seg = pipeline.New(m, progressEngine{eng})
-	a.cache = newResultCache(a.cache.max) // results of another model are stale
+	delete(a.earlier, i.SHA256)
+	a.earlierOrder = slices.DeleteFunc(a.earlierOrder, func(x string) bool { return x == i.SHA256 })
+	a.seg = s
 	a.info = ModelInfo{Name: i.Name, TrainedOn: i.TrainedOn, Warning: i.Warning, Card: i.Card,
 		InputH: i.InputH, InputW: i.InputW, SHA256: i.SHA256, Params: i.Params, MACs: i.MACs,
 		Bytes: len(data), Source: source, LoadMs: time.Since(start).Milliseconds(), ResearchOnly: pipeline.ResearchOnly(i)}
 	return a.info, nil
+}
+
+func segmenter(file string, data []byte) (*pipeline.Segmenter, error) {
+	m, err := onnxmodel.Parse(file, data)
+	if err != nil {
+		return nil, err
+	}
+	eng, err := open.Engine(open.Fast, m, 1) // one runner: a worker has one thread
+	if err != nil {
+		return nil, err
+	}
+	return pipeline.New(m, progressEngine{eng}), nil
+}
+
+func (a *App) keepEarlier(sha string, s *pipeline.Segmenter) {
+	a.earlier[sha] = s
+	a.earlierOrder = append(slices.DeleteFunc(a.earlierOrder, func(x string) bool { return x == sha }), sha)
+	for len(a.earlierOrder) > maxEarlier {
+		delete(a.earlier, a.earlierOrder[0])
+		a.earlierOrder = a.earlierOrder[1:]
+	}
+}
+
+// segmenterOf returns the segmenter of the model that made it (its
+// record's model_sha256): the current one, an earlier one, or one read
+// again from the library or the session's model cache. A result whose
+// model this browser no longer has cannot be remeasured, and says so.
+func (a *App) segmenterOf(it session.Item) (*pipeline.Segmenter, error) {
+	var r struct {
+		SHA256 string `json:"model_sha256"`
+	}
+	if len(it.Record) > 0 {
+		if err := json.Unmarshal(it.Record, &r); err != nil {
+			return nil, fmt.Errorf("%s: record: %w", it.Name, err)
+		}
+	}
+	if r.SHA256 == "" || r.SHA256 == a.info.SHA256 {
+		return a.seg, nil
+	}
+	if s, ok := a.earlier[r.SHA256]; ok {
+		return s, nil
+	}
+	data, err := a.libBytes(r.SHA256)
+	if err != nil {
+		var serr error
+		if _, data, serr = a.store.Model(it.Model); serr == nil && hexSHA(data) != r.SHA256 {
+			serr = errors.New("the stored copy is another version")
+		}
+		if serr != nil {
+			return nil, fmt.Errorf("%s: made by the model %s (SHA-256 %.12s…), which this browser no longer has: switch to it again (or add its .onnx) to change this result", it.Name, it.Model, r.SHA256)
+		}
+	}
+	s, err := segmenter(it.Model+".onnx", data)
+	if err != nil {
+		return nil, err
+	}
+	a.keepEarlier(r.SHA256, s)
+	return s, nil
 }
 
 func hexSHA(b []byte) string {
@@ -326,11 +408,15 @@ func (a *App) Remeasure(ctx context.Context, id string, opts session.Options, p 
 			return session.Item{}, fmt.Errorf("%s: remeasure: %w", sv.Name, err)
 		}
 	}
-	res, err := a.result(ctx, e, opts, p)
+	seg, err := a.segmenterOf(sv.Item)
 	if err != nil {
 		return session.Item{}, err
 	}
-	rec, err := a.seg.Remeasure(res, cur, !sameMask(cur, sv.ModelMask))
+	res, err := a.result(ctx, seg, e, opts, p)
+	if err != nil {
+		return session.Item{}, err
+	}
+	rec, err := seg.Remeasure(res, cur, !sameMask(cur, sv.ModelMask))
 	if err != nil {
 		return session.Item{}, err
 	}
@@ -370,10 +456,11 @@ func (a *App) entry(id string) (*entry, error) {
 // remeasure a mask with. A cached result is reused with the new options
 // (Remeasure reads them from Result.Request); after a reload, or when the
 // cache evicted it, the stored source runs through the pipeline again, the
-// model included: Remeasure takes the mask from the caller, but the quality
-// check of a mask the model made reads the model's probabilities (an
-// engine that returned zeros would make every mask look certain).
-func (a *App) result(ctx context.Context, e *entry, opts session.Options, p *session.Patient) (*pipeline.Result, error) {
+// model included (seg, the one that made it): Remeasure takes the mask
+// from the caller, but the quality check of a mask the model made reads the
+// model's probabilities (an engine that returned zeros would make every
+// mask look certain).
+func (a *App) result(ctx context.Context, seg *pipeline.Segmenter, e *entry, opts session.Options, p *session.Patient) (*pipeline.Result, error) {
 	if e.res != nil && e.opts == opts && samePatient(e.patient, p) {
 		return e.res, nil
 	}
@@ -390,7 +477,7 @@ func (a *App) result(ctx context.Context, e *entry, opts session.Options, p *ses
 	if req.Data, err = a.store.Source(e.sv.ID); err != nil {
 		return nil, err
 	}
-	res, err := a.seg.Run(ctx, req)
+	res, err := seg.Run(ctx, req)
 	if err != nil {
 		return nil, err
 	}
