@@ -17,7 +17,11 @@ import (
 )
 
 func main() {
-	quality := flag.Int("brotli", 9, "brotli quality (0–11); 11 is several times slower for a few % less")
+	// 11 with a 16 MiB window (the most a browser's Content-Encoding: br
+	// accepts, RFC 7932) is what the page downloads: on the app's wasm it is
+	// 12 % smaller than quality 9 (1.76 against 2.01 MB) for about 30 s of
+	// build per file instead of 2.
+	quality := flag.Int("brotli", 11, "brotli quality (0–11); lower is faster and larger")
 	flag.Parse()
 	if flag.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "usage: precompress [--brotli q] FILE...")
@@ -38,7 +42,7 @@ func compress(name string, quality int) error {
 	}
 	var gz, br bytes.Buffer
 	gw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	bw := brotli.NewWriterLevel(&br, quality)
+	bw := brotli.NewWriterOptions(&br, brotli.WriterOptions{Quality: quality, LGWin: 24})
 	for _, w := range []io.WriteCloser{gw, bw} {
 		if _, err := w.Write(data); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
