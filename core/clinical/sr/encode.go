@@ -27,6 +27,10 @@ type dataset []element
 // longVR are the VRs with a 4-byte length after two reserved bytes.
 var longVR = map[string]bool{"OB": true, "OW": true, "SQ": true, "UT": true, "UN": true, "UC": true, "UR": true}
 
+// add and seq are not inlined: Write calls them some 40 times, and inlined
+// they were most of its 49 kB of wasm code.
+//
+//go:noinline
 func (d *dataset) add(tag uint32, vr, v string) {
 	pad := byte(' ')
 	if vr == "UI" {
@@ -39,6 +43,7 @@ func (d *dataset) add(tag uint32, vr, v string) {
 	*d = append(*d, element{tag: tag, vr: vr, value: b})
 }
 
+//go:noinline
 func (d *dataset) seq(tag uint32, items ...dataset) {
 	*d = append(*d, element{tag: tag, vr: "SQ", items: items})
 }
