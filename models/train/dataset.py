@@ -58,6 +58,48 @@ def area_resize(grey, h=INPUT_H, w=INPUT_W):
     return np.asarray(im.resize((w, h), Image.BOX), dtype=np.float32)
 
 
+def go_round(x):
+    """Go's math.Round for x >= 0 (half away from zero)."""
+    return int(np.floor(x + 0.5))
+
+
+def letterbox(a, field, h=INPUT_H, w=INPUT_W):
+    """The Go core's model input geometry (core/imaging/modelio.Prepare): crop
+    the ultrasound field (x, y, width, height), area-resize it to fit h x w
+    keeping its aspect ratio, top-aligned and centred across, zero elsewhere
+    (black, like outside a scan). a: float array of the whole image."""
+    x, y, fw, fh = field
+    H, W = a.shape
+    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + fw, W), min(y + fh, H)
+    if x1 <= x0 or y1 <= y0:
+        raise ValueError(f"field {field} is outside the {W}x{H} image")
+    crop = a[y0:y1, x0:x1]
+    s = min(h / crop.shape[0], w / crop.shape[1])
+    sh = min(h, max(1, go_round(crop.shape[0] * s)))
+    sw = min(w, max(1, go_round(crop.shape[1] * s)))
+    out = np.zeros((h, w), np.float32)
+    c = (w - sw) // 2
+    out[:sh, c:c + sw] = area_resize(crop.astype(np.float32), sh, sw)
+    return out
+
+
+def read_fields(path):
+    """CSV rel,x,y,w,h (image path relative to DIR, its ultrasound field in
+    pixels) as {rel: (x, y, w, h)}; finetune.py writes it from the Go core."""
+    out = {}
+    with open(path, newline="", encoding="utf-8") as f:
+        for i, row in enumerate(csv.reader(f)):
+            if not row or row[0].startswith("#") or (i == 0 and row[0] == "rel"):
+                continue
+            try:
+                out[row[0]] = tuple(int(v) for v in row[1:5])
+            except ValueError:
+                raise ValueError(f"fields: {path}: line {i + 1}: want rel,x,y,w,h, got {row}")
+            if len(out[row[0]]) != 4:
+                raise ValueError(f"fields: {path}: line {i + 1}: want rel,x,y,w,h, got {row}")
+    return out
+
+
 def load_grey(path):
     """8-bit grey plane as the Go core defines it: grey as is, colour by BT.601
     luma, 16-bit by the high byte."""
@@ -216,7 +258,10 @@ class Data:
         return s
 
 
-def load(root, split_file=None, limit=None, log=print):
+def load(root, split_file=None, limit=None, log=print, fields=None):
+    """fields: {rel: (x, y, w, h)} from read_fields; an image listed there is
+    cropped to its field and letterboxed as the Go core does (letterbox), the
+    others are area-resized whole."""
     if not os.path.isdir(root):
         raise FileNotFoundError(f"dataset: {root}: not a folder")
     items, unmatched = find_items(root)
@@ -246,9 +291,13 @@ def load(root, split_file=None, limit=None, log=print):
         m = load_grey(it.mask)
         if g.shape != m.shape:
             raise ValueError(f"dataset: {it.rel}: image {g.shape} and mask {m.shape} differ in size")
-        grey[i] = area_resize(g.astype(np.float32))
+        fit = area_resize
+        if fields and it.rel in fields:
+            def fit(a, f=fields[it.rel]):
+                return letterbox(a, f)
+        grey[i] = fit(g.astype(np.float32))
         # Mask: area fraction of muscle, muscle where at least half the area is.
-        mask[i] = area_resize((m > 0).astype(np.float32)) >= 0.5
+        mask[i] = fit((m > 0).astype(np.float32)) >= 0.5
         if log and (i + 1) % 500 == 0:
             log(f"loaded {i + 1}/{n}")
     for nt in notes:

@@ -45,18 +45,22 @@ def parse_args(argv=None):
     p.add_argument("--data-command", default="", help="the command that produced --data, for the model card")
     p.add_argument("--data-description", default="", help="paragraph on the data for the model card")
     p.add_argument("--no-card", action="store_true", help="do not write the model card")
+    p.add_argument("--parity-split", choices=dataset.SPLITS, default="test",
+                   help="split the parity image comes from (finetune.py: val, its held-out patients)")
+    p.add_argument("--meta", action="append", default=[], metavar="KEY=VALUE",
+                   help="extra metadata_props entry (repeatable; e.g. myoseg.parent for a fine-tuned model)")
     return p.parse_args(argv)
 
 
-def parity_image(data_dir, split_file, norm="fixed"):
-    """First test-split image (sorted by path) as the model input."""
+def parity_image(data_dir, split_file, norm="fixed", split="test"):
+    """First image of split (sorted by path) as the model input."""
     items, _ = dataset.find_items(data_dir)
     assign = dataset.read_split_file(split_file) if split_file and os.path.exists(split_file) else {}
     for it in items:
-        if assign.get(it.rel, assign.get(it.subject, dataset.hash_split(it.subject))) == "test":
+        if assign.get(it.rel, assign.get(it.subject, dataset.hash_split(it.subject))) == split:
             g = dataset.area_resize(dataset.load_grey(it.image).astype(np.float32))
             return it, dataset.normalise(g, norm).astype(np.float32)
-    raise ValueError(f"export: {data_dir}: no test-split image for the parity fixture")
+    raise ValueError(f"export: {data_dir}: no {split}-split image for the parity fixture")
 
 
 def main(argv=None):
@@ -76,7 +80,7 @@ def main(argv=None):
     rundir = os.path.dirname(os.path.abspath(a.ckpt))
     split_file = ck["args"].get("split_file") or os.path.join(rundir, "split.csv")
     norm = ck.get("norm_mode", "fixed")
-    it, x = parity_image(data_dir, split_file, norm)
+    it, x = parity_image(data_dir, split_file, norm, a.parity_split)
     xt = torch.from_numpy(x)[None, None]
     with torch.no_grad():
         y_torch = model(xt).numpy()
@@ -103,6 +107,11 @@ def main(argv=None):
         "myoseg.warning": a.warning,
         "myoseg.card": f"{a.name}.md",
     }
+    for kv in a.meta:
+        k, sep, v = kv.partition("=")
+        if not sep or not k.startswith("myoseg.") or k in meta:
+            raise SystemExit(f"export: --meta {kv!r}: want myoseg.KEY=VALUE with a key not set above")
+        meta[k] = v
     onnx.helper.set_model_props(m, meta)  # replaces any existing props
     m.producer_name = "myoseg models/train/export.py"
     m.producer_version = "1"

@@ -55,6 +55,8 @@ def parse_args(argv=None):
                    help="with --init: score the initial model on the validation split before training (epoch 0); "
                         "an epoch must beat it to replace it as best.pt (metrics best_epoch 0: none did)")
     p.add_argument("--warmup", type=int, default=100, help="steps of linear LR warm-up")
+    p.add_argument("--fields", help="CSV rel,x,y,w,h: crop these images to their ultrasound field and letterbox "
+                   "them as the Go core does (finetune.py writes it); others are resized whole")
     p.add_argument("--norm", choices=dataset.NORM_MODES, default="fixed",
                    help="input normalisation: fixed constants, or per image (mean 0, SD 1 over the input grid)")
     return p.parse_args(argv)
@@ -180,13 +182,16 @@ def main(argv=None):
     seed_all(a.seed)
     log(f"args {vars(a)}")
     t0 = time.time()
-    data = dataset.load(a.data, split_file=a.split_file, limit=a.limit, log=log)
+    fields = dataset.read_fields(a.fields) if a.fields else None
+    data = dataset.load(a.data, split_file=a.split_file, limit=a.limit, log=log, fields=fields)
     log(f"loaded in {time.time() - t0:.1f}s: {json.dumps(data.summary())}; OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}")
     with open(os.path.join(a.out, "split.csv"), "w") as f:
         f.write("id,split\n")
         for subj, sp in sorted({(it.subject, s) for it, s in zip(data.items, data.split)}):
             f.write(f"{subj},{sp}\n")
     tr, va, te = (data.indices(s) for s in dataset.SPLITS)
+    if fields and len(te):
+        raise SystemExit("train: --fields with a test split: the full-resolution test metrics assume whole images")
     if a.val_images and len(va) > a.val_images:
         va = va[np.linspace(0, len(va) - 1, a.val_images).round().astype(int)]
     if len(tr) == 0 or len(va) == 0:
@@ -315,6 +320,7 @@ def main(argv=None):
     ck["test"] = summary
     torch.save(ck, ckpt_path)
     log(f"wrote {ckpt_path} and {os.path.join(a.out, 'metrics.json')}")
+    logf.close()
 
 
 if __name__ == "__main__":
