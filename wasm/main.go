@@ -197,7 +197,8 @@ func (w *worker) do(typ string, m message, msg js.Value, progress func(string)) 
 	case "constants":
 		return reply{body: constants()}, nil
 	case "model":
-		req := app.ModelRequest{Name: m.Name, URL: m.URL, SHA256: m.SHA256, Stored: m.Stored, Adopted: m.Adopted, Fallback: m.Fallback}
+		req := app.ModelRequest{Name: m.Name, URL: m.URL, SHA256: m.SHA256, Stored: m.Stored, Adopted: m.Adopted, Fallback: m.Fallback,
+			Bytes: bytesOf(msg.Get("bytes"))}
 		get := func(_ context.Context, url string) ([]byte, error) { return fetchBytes(url) }
 		info, fellBack, err := a.Load(ctx, req, get, time.Now())
 		if err != nil {

@@ -266,7 +266,7 @@ func (a *App) storedModel(sha string) ([]byte, StoredModel, error) {
 	}
 	data, err := a.libBytes(sha)
 	if err != nil {
-		return nil, e, fmt.Errorf("stored model %s: %w; delete it here and add its .onnx again", e.Name, err)
+		return nil, e, fmt.Errorf("stored model %s: %w; delete it from this browser and add its .onnx again", e.Name, err)
 	}
 	return data, e, nil
 }
@@ -323,7 +323,7 @@ func (a *App) DeleteModel(sha string) error {
 
 // LoadStored makes the stored model with this SHA-256 the one that
 // segments new images. fetch, when not nil, gets a copy of its bytes the
-// page already read and checked through another worker (a blob: URL);
+// page already read and checked through another worker (ModelRequest.Bytes);
 // without it the file is read from the library. Either way the bytes must
 // have that SHA-256, and on any error the current model stays.
 func (a *App) LoadStored(ctx context.Context, sha string, fetch Fetcher) (ModelInfo, error) {
@@ -435,9 +435,13 @@ type ModelRequest struct {
 	Name   string `json:"name"`
 	URL    string `json:"url"`
 	SHA256 string `json:"sha256"`
-	// Stored: a model of the library, by SHA256; URL, when set, is a copy
-	// of its bytes the page read through another worker.
-	Stored bool `json:"stored"`
+	// Stored: a model of the library, by SHA256. Bytes, when set, is a copy
+	// of its file the page read through the library's worker (so that every
+	// worker runs the same bytes, whatever its own storage holds); without
+	// it the worker reads the library. (The page's content security policy
+	// allows no fetch of blob: URLs, so the copy travels in the message.)
+	Stored bool   `json:"stored"`
+	Bytes  []byte `json:"-"`
 	// Adopted: Stored, but adopted before the library existed: moved into
 	// it first (ImportAdopted).
 	Adopted bool `json:"adopted"`
@@ -468,7 +472,11 @@ func (a *App) Load(ctx context.Context, req ModelRequest, get Getter, now time.T
 		_, err = a.ImportAdopted(req.Name, req.SHA256, now)
 	}
 	if err == nil {
-		info, err = a.LoadStored(ctx, req.SHA256, fetch(req.URL))
+		var given Fetcher
+		if req.Bytes != nil {
+			given = func(context.Context) ([]byte, error) { return req.Bytes, nil }
+		}
+		info, err = a.LoadStored(ctx, req.SHA256, given)
 	}
 	if err == nil || req.Fallback == nil || req.Fallback.Stored {
 		return info, "", err

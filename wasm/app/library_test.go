@@ -367,6 +367,15 @@ func TestLoadStoredFallsBack(t *testing.T) {
 	if info, _, err := reopen(t, st, fsys).Load(ctx, ModelRequest{Name: "other-net", SHA256: hexSHA(two), Stored: true, Adopted: true}, get, day); err != nil || info.Name != "other-net" {
 		t.Errorf("second worker: %+v, %v", info, err)
 	}
+	// A worker whose own storage lacks the model (memory only) runs the
+	// copy the page hands over, which must be the model asked for.
+	d, _, _ := libApp(t)
+	if info, _, err := d.Load(ctx, ModelRequest{Name: "other-net", SHA256: hexSHA(two), Stored: true, Bytes: two}, get, day); err != nil || info.Name != "other-net" || info.Source != "library" {
+		t.Errorf("handed over: %+v, %v", info, err)
+	}
+	if _, _, err := d.Load(ctx, ModelRequest{Name: "test-net", SHA256: hexSHA(one), Stored: true, Bytes: two}, get, day); err == nil || !strings.Contains(err.Error(), "the copy handed over has SHA-256") {
+		t.Errorf("the wrong copy handed over: %v", err)
+	}
 	// An adopted model replaced since (the server's model was loaded over
 	// it) cannot be moved: the fallback, with the reason.
 	c, _, _ := libApp(t)

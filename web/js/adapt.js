@@ -6,74 +6,16 @@
 import { $, state } from './state.js';
 import { readyWorker } from './workers.js';
 import { download } from './export.js';
-import { showModel } from './header.js';
+import { storeModel, useStored, currentModelBytes, uniqueName, openPanel } from './models.js';
 
-// ADOPTED is the localStorage key of the adopted model ({name, sha256,
-// parent, card}); its bytes are in IndexedDB, stored by the core's model
-// loader under its name.
-const ADOPTED = 'myoseg.adoptedModel';
-
-// modelRequest is what the page loads at start: the adopted model (from
-// browser storage: no URL) when there is one, else the server's default.
-export function modelRequest(served) {
-  try {
-    const a = JSON.parse(localStorage.getItem(ADOPTED) || 'null');
-    if (a && a.name && a.sha256) return { name: a.name, url: '', sha256: a.sha256, card: '', adopted: a, served };
-  } catch (_) { /* a corrupt entry: the default */ }
-  return served;
-}
-
-async function sha256Hex(bytes) {
-  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-// switchModel loads req in every live worker (each stores it and swaps its
-// segmenter); results already made keep the model that made them.
-async function switchModel(req) {
-  const prev = state.modelReq;
-  state.modelReq = req;
-  let body = null;
-  try {
-    for (const w of state.workers.filter((x) => x.alive && x.loaded)) body = (await w.call('model', req)).body;
-  } catch (err) {
-    state.modelReq = prev;
-    for (const w of state.workers.filter((x) => x.alive && x.loaded)) { try { await w.call('model', prev); } catch (_) { /* shown below */ } }
-    throw err;
-  }
-  if (body) showModel(body);
-}
-
-async function adopt(body, onnx) {
-  const bytes = onnx.buffer ? onnx.slice().buffer : onnx;
-  const sha256 = await sha256Hex(bytes);
-  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-  const card = URL.createObjectURL(new Blob([body.card], { type: 'text/plain' }));
-  const served = state.modelReq && state.modelReq.served ? state.modelReq.served : state.modelReq;
-  await switchModel({ name: body.name, url, sha256, card, served });
-  localStorage.setItem(ADOPTED, JSON.stringify({ name: body.name, sha256, parent: body.parent, date: body.date }));
-  showRevert();
-}
-
-// showRevert offers going back to the server's model while an adopted one runs.
-function showRevert() {
-  let b = $('#adapt-revert');
-  const adopted = localStorage.getItem(ADOPTED);
-  if (!adopted) { if (b) b.remove(); return; }
-  if (b) return;
-  b = document.createElement('button');
-  b.type = 'button'; b.id = 'adapt-revert';
-  b.textContent = 'Use the server\'s model again';
-  b.addEventListener('click', async () => {
-    const served = state.modelReq && state.modelReq.served;
-    localStorage.removeItem(ADOPTED);
-    if (served) {
-      try { await switchModel(served); } catch (err) { $('#adapt-note').textContent = 'Adapt: ' + err.message; return; }
-    }
-    b.remove();
-    $('#adapt-note').textContent = 'Adapt: back to the server\'s model' + (served ? '.' : ' after a reload.');
+// adopt stores the adapted model in this browser's model library (with its
+// parent, the images it was adapted on, its date and card) and makes it the
+// model in use; the Models panel lists it and switches back.
+async function adopt(body, onnx, images) {
+  const e = await storeModel(onnx, body.name + '.onnx', {
+    origin: 'adapted', parent: body.parent, date: body.date, images, card: body.card,
   });
-  $('#adapt-note').before(b);
+  if (!await useStored(e)) throw new Error($('#models-note').textContent);
 }
 
 // MIN_IMAGES mirrors core/nn/train.MinImages (the worker refuses fewer anyway).
@@ -110,14 +52,6 @@ export function adaptModel({ zip, model, name, epochs, onProgress }) {
 
 const fmtTime = (s) => (s >= 90 ? `${Math.round(s / 60)} min` : `${Math.round(s)} s`);
 
-async function currentModel() {
-  const req = state.modelReq;
-  if (!req || !req.url) throw new Error('the current model\'s file is not at hand in this page (adopted earlier: adapt from the server\'s model, or reload after using it again)');
-  const r = await fetch(req.url);
-  if (!r.ok) throw new Error(`${req.url}: HTTP ${r.status}`);
-  return { name: req.name, bytes: await r.arrayBuffer() };
-}
-
 // trainingZip asks a core worker for the corrected and accepted images in
 // the seed layout; the group folder does not matter for training.
 async function trainingZip(w) {
@@ -141,9 +75,12 @@ async function startAdapt() {
     zip = await trainingZip(w);
     const n = (zip.summary.corrected || 0) + (zip.summary.accepted || 0);
     if (n < MIN_IMAGES) { note.textContent = `Adapt: ${n} corrected or accepted image(s). ` + REASONS['too-few']; return; }
-    model = await currentModel();
+    model = await currentModelBytes();
   } catch (err) { note.textContent = 'Adapt: ' + err.message; return; }
-  const name = `${model.name}-adapted-${new Date().toISOString().slice(0, 10)}`;
+  const name = uniqueName(`${model.name}-adapted-${new Date().toISOString().slice(0, 10)}`);
+  // The images the ZIP holds: what the model is adapted on (train and held out).
+  const images = state.order.map((id) => state.items.get(id))
+    .filter((it) => it.status === 'done' && it.options && it.options.muscle && (it.corrected || it.options.accepted)).map((it) => it.name);
   bar.hidden = false; bar.value = 0;
   btn.textContent = 'Cancel adaptation';
   note.textContent = 'Adapt: preparing the images and measuring the current model on the patients kept aside…';
@@ -166,8 +103,12 @@ async function startAdapt() {
     use.addEventListener('click', async () => {
       use.disabled = true;
       try {
-        await adopt(body, onnx);
-        note.textContent = `Adapt: ${body.name} is now the model (images added from now on use it; earlier results keep theirs).`;
+        await adopt(body, onnx, images);
+        note.textContent = `Adapt: ${body.name} is now the model (images added from now on use it; earlier results keep theirs). It is stored in this browser: Models… lists it and switches back.`;
+        const open = document.createElement('button');
+        open.type = 'button'; open.textContent = 'Models…';
+        open.addEventListener('click', openPanel);
+        note.append(' ', open);
       } catch (err) { use.disabled = false; note.append(' Cannot adopt it: ' + err.message + ' (the current model stays).'); }
     });
     const a = document.createElement('button');
@@ -202,5 +143,4 @@ export function setupAdapt() {
   note.id = 'adapt-note'; note.setAttribute('aria-live', 'polite');
   after.after(btn, bar, note);
   btn.addEventListener('click', startAdapt);
-  showRevert();
 }

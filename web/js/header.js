@@ -1,10 +1,12 @@
-// The header: the model box (name, training data, warning, card link) and
+// The header: the model box (name, training data, warning, card link; the
+// "Models…" panel is js/models.js) and
 // the offline and storage status, with the service worker that makes the
 // page work offline (sw.js) and the request for persistent storage.
 import { $, state } from './state.js';
 
 export function showModel(body) {
   const info = body.info;
+  state.modelInfo = info;
   $('#model-name').textContent = info.name;
   $('#model-trained').textContent = info.trainedOn || 'not stated';
   $('#model-warning').textContent = info.warning || 'The model card states no warning. Check every mask.';
@@ -15,9 +17,11 @@ export function showModel(body) {
     a.href = state.modelReq.card; a.target = '_blank'; a.rel = 'noopener'; a.textContent = 'model card';
     card.append(a);
   }
-  card.append(` (${(info.bytes / 1048576).toFixed(1)} MB, from ${info.source === 'network' ? 'the server' : 'browser storage'}, loaded in ${info.loadMs} ms)`);
+  const from = { network: 'from the server', storage: 'the server\'s, from browser storage', library: 'stored in this browser' }[info.source] || info.source;
+  card.append(` (${(info.bytes / 1048576).toFixed(1)} MB, ${from}, loaded in ${info.loadMs} ms)`);
   $('#storage-status').textContent = body.storage === 'indexeddb' ? 'storage: this browser (IndexedDB)' : 'storage: memory only — nothing is saved';
   document.body.dataset.model = info.name;
+  document.body.dataset.modelSha256 = info.sha256;
   document.body.dataset.modelSource = info.source;
 }
 

@@ -1,10 +1,12 @@
 // Intake: files and folders dropped on the window or picked with the two
 // buttons become queued items, with the defaults for new images; folder
-// names may give the muscle (the seed layout's BB/GM/TA).
+// names may give the muscle (the seed layout's BB/GM/TA). A dropped or
+// picked .onnx file is a model: it goes to the Models panel (js/models.js).
 import { $, state, newID } from './state.js';
 import { constantsReady, muscleOfCode, maxFileBytes } from './constants.js';
 import { addItem } from './table.js';
 import { pump } from './workers.js';
+import { addModelFiles } from './models.js';
 
 const FOLDER_EXT = /\.(png|jpe?g|bmp|tiff?|dcm|dicom)$/i;
 
@@ -59,6 +61,18 @@ async function addFiles(entries, fromFolder) {
   pump();
 }
 
+// splitModels takes the models out of what was dropped or picked: .onnx
+// files (not inside a dropped folder) and a .md beside one of the same name
+// (its card) go to the Models panel; the rest are images, as before.
+function splitModels(entries) {
+  const top = entries.filter(({ path }) => !path.includes('/'));
+  const stems = new Set(top.filter(({ file }) => /\.onnx$/i.test(file.name)).map(({ file }) => file.name.replace(/\.onnx$/i, '')));
+  if (!stems.size) return entries;
+  const isModel = ({ file, path }) => !path.includes('/') && (/\.onnx$/i.test(file.name) || (/\.md$/i.test(file.name) && stems.has(file.name.replace(/\.md$/i, ''))));
+  addModelFiles(entries.filter(isModel).map(({ file }) => file));
+  return entries.filter((e) => !isModel(e));
+}
+
 async function entriesFromDrop(dt) {
   // webkitGetAsEntry must be called during the event, before any await.
   const roots = Array.from(dt.items || []).filter((i) => i.kind === 'file')
@@ -98,11 +112,13 @@ export function setupIntake() {
     over(false);
     if (!e.dataTransfer) return;
     const { entries, folder } = await entriesFromDrop(e.dataTransfer);
-    addFiles(entries, folder);
+    const images = splitModels(entries);
+    if (images.length) addFiles(images, folder);
   });
   $('#files').addEventListener('change', (e) => {
-    addFiles(Array.from(e.target.files).map((f) => ({ file: f, path: f.name })), false);
+    const images = splitModels(Array.from(e.target.files).map((f) => ({ file: f, path: f.name })));
     e.target.value = '';
+    if (images.length) addFiles(images, false);
   });
   $('#folder').addEventListener('change', (e) => {
     addFiles(Array.from(e.target.files).map((f) => ({ file: f, path: f.webkitRelativePath || f.name })), true);

@@ -13,7 +13,8 @@ import { setupDetail } from './detail.js';
 import { renderPatients, setupPatients } from './patients.js';
 import { setupExport } from './export.js';
 import { setupClinic } from './clinic.js';
-import { setupAdapt, modelRequest } from './adapt.js';
+import { setupAdapt } from './adapt.js';
+import { setupModels, modelRequest, modelStarted, render as renderModels } from './models.js';
 
 async function start() {
   renderPatients();
@@ -29,10 +30,12 @@ async function start() {
     setConstants(null);
     return;
   }
+  let index = null;
   try {
     const r = await fetch('models/index.json');
-    if (r.ok) state.modelReq = modelRequest(await r.json());
-  } catch (_) { /* offline without a cache: use the stored model */ }
+    if (r.ok) index = await r.json();
+  } catch (_) { /* offline without a cache: the model in use if stored, else the cached one */ }
+  state.modelReq = modelRequest(index);
   const w0 = await startWorker();
   // The core's muscles, calibration labels and limits: needed before the
   // first file is taken, not the model.
@@ -41,6 +44,7 @@ async function start() {
   try {
     modelBody = await w0.modelReady;
   } catch (_) { return; }
+  await modelStarted(modelBody);
   showModel(modelBody);
   // Restore the stored session before new files: its rows come first.
   try {
@@ -56,6 +60,7 @@ async function start() {
       if (it.status === 'restoring') state.queue.unshift(it.id);
     }
     sortTable();
+    renderModels();
   } catch (err) {
     $('#storage-status').textContent = 'storage: cannot read the saved session: ' + err.message;
   }
@@ -71,6 +76,7 @@ function setup() {
   setupExport();
   setupClinic();
   setupAdapt();
+  setupModels();
   $('#reload-btn').addEventListener('click', () => location.reload());
   start();
 }

@@ -17,7 +17,10 @@ export const state = {
   workers: [],
   module: null, // the compiled Go core (web/js/core.js)
   coreVariant: '', // 'simd128' or 'scalar'
-  modelReq: null,    // {name, url, sha256} from models/index.json
+  modelReq: null,    // the model the workers load: {name, url, sha256, card, stored?} (js/models.js)
+  modelInfo: null,   // the loaded model, as the worker describes it (wasm/app ModelInfo)
+  served: null,      // models/index.json: the models the server offers
+  storedModels: [],  // the models stored in this browser (wasm/app StoredModel), from the core's library
   maxWorkers: 1,
   stats: { firstResultMs: null, results: [], peakWorkerBytes: 0 },
 };
