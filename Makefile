@@ -18,6 +18,11 @@ WASMEXEC := web/dist/wasm_exec.js
 # and SIMD128, fetched by web/adapt-worker.js only when someone adapts a model.
 TRAINER := web/dist/myoseg-train.wasm
 TRAINERSIMD := web/dist/myoseg-train-simd.wasm
+# The design's reference engine (onnx-go + gorgonia) beside our executor
+# (wasm/reference): fetched by web/js/reference.js only when someone asks
+# the page to check an image with it, and never precached (web/sw.js).
+# Scalar only: it is a check, not the path a clinician waits on.
+REFERENCE := web/dist/myoseg-reference.wasm
 # Everything the wasm is built from (the model is not in it: the page
 # downloads it once and keeps it in IndexedDB).
 WASM_SRC := $(shell find core wasm -name '*.go' -not -name '*_test.go') go.mod go.sum
@@ -32,7 +37,7 @@ build:
 run: wasm
 	$(GO) run . serve $(ARGS)
 
-wasm: $(WASM) $(WASMSIMD) $(WASMEXEC) $(TRAINER) $(TRAINERSIMD)
+wasm: $(WASM) $(WASMSIMD) $(WASMEXEC) $(TRAINER) $(TRAINERSIMD) $(REFERENCE)
 
 $(WASM): $(WASM_SRC)
 	@mkdir -p web/dist
@@ -52,6 +57,11 @@ $(TRAINER): $(WASM_SRC)
 $(TRAINERSIMD): $(WASM_SRC)
 	@mkdir -p web/dist
 	GOOS=js GOARCH=wasm GOEXPERIMENT=simd $(GO) build -trimpath -ldflags=-s -o $@ ./wasm/trainer
+	$(GO) run ./wasm/precompress $@
+
+$(REFERENCE): $(WASM_SRC)
+	@mkdir -p web/dist
+	GOOS=js GOARCH=wasm GOEXPERIMENT= $(GO) build -trimpath -ldflags=-s -o $@ ./wasm/reference
 	$(GO) run ./wasm/precompress $@
 
 # wasm_exec.js must match the Go that built the wasm: compared on every

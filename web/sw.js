@@ -6,7 +6,12 @@
 // therefore installs a new cache and deletes the old one.
 'use strict';
 const VERSION = "__VERSION__";
-const PRECACHE = ["__PRECACHE__"];
+// Files fetched only when someone asks for them are left out of the
+// precache, so a visit that never uses them never downloads them: the
+// reference engine (web/js/reference.js, several MB). Once fetched it is
+// kept in this cache, so the check also works offline afterwards.
+const ON_DEMAND = /\/dist\/myoseg-reference\.wasm$/;
+const PRECACHE = ["__PRECACHE__"].filter((u) => !ON_DEMAND.test(u));
 const CACHE = 'myoseg-' + VERSION;
 
 self.addEventListener('install', (event) => {
@@ -43,6 +48,10 @@ self.addEventListener('fetch', (event) => {
     const cache = await caches.open(CACHE);
     const hit = await cache.match(isPage ? './' : req, { ignoreSearch: isPage });
     if (hit) return hit;
-    return fetch(req);
+    if (!ON_DEMAND.test(url.pathname)) return fetch(req);
+    const resp = await fetch(req);
+    // Kept in the background: the page reads its copy as it arrives.
+    if (resp.ok) event.waitUntil(cache.put(req, resp.clone()).catch(() => { /* not kept: fetched again next time */ }));
+    return resp;
   })());
 });

@@ -8,11 +8,13 @@ import { clearView, draw } from './viewer.js';
 import { scheduleReadings } from './patients.js';
 import { exportPNG } from './export.js';
 import { zNode } from './quality.js';
+import { setupReference, showReference } from './reference.js';
 
 export function showDetail(it) {
   $('#detail-name').textContent = it ? it.name : 'No image selected';
   const form = $('#detail-form'), nums = $('#detail-numbers'), exp = $('#detail-export');
   nums.textContent = '';
+  showReference(it);
   if (!it) { form.hidden = true; exp.hidden = true; return; }
   form.hidden = false;
   exp.hidden = it.status !== 'done';
@@ -74,6 +76,7 @@ export function setupDetail() {
   $('#export-mask').addEventListener('click', () => exportPNG('mask'));
   $('#export-overlay').addEventListener('click', () => exportPNG('overlay'));
   $('#remove-item').addEventListener('click', removeSelected);
+  setupReference();
 }
 
 function applyDetail() {
