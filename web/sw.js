@@ -8,9 +8,10 @@
 const VERSION = "__VERSION__";
 // Files fetched only when someone asks for them are left out of the
 // precache, so a visit that never uses them never downloads them: the
-// reference engine (web/js/reference.js, several MB). Once fetched it is
-// kept in this cache, so the check also works offline afterwards.
-const ON_DEMAND = /\/dist\/myoseg-reference\.wasm$/;
+// reference engine (web/js/reference.js, several MB) and the model adapter
+// (web/adapt-worker.js, both builds). Once fetched each is kept in this
+// cache, so the check and adapting also work offline afterwards.
+const ON_DEMAND = /\/dist\/myoseg-(reference|train|train-simd)\.wasm$/;
 const PRECACHE = ["__PRECACHE__"].filter((u) => !ON_DEMAND.test(u));
 const CACHE = 'myoseg-' + VERSION;
 
