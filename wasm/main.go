@@ -31,6 +31,7 @@ import (
 	"myoseg/core/imaging/contour"
 	"myoseg/wasm/app"
 	"myoseg/wasm/edit"
+	"myoseg/wasm/jsbytes"
 	"myoseg/wasm/session"
 )
 
@@ -154,8 +155,7 @@ func (w *worker) handle(msg js.Value) {
 		}
 		var transfer []any
 		for k, v := range r.bufs {
-			arr := js.Global().Get("Uint8Array").New(len(v))
-			js.CopyBytesToJS(arr, v)
+			arr := jsbytes.To(v)
 			obj[k] = arr
 			transfer = append(transfer, arr.Get("buffer"))
 		}
@@ -198,7 +198,7 @@ func (w *worker) do(typ string, m message, msg js.Value, progress func(string)) 
 		return reply{body: constants()}, nil
 	case "model":
 		req := app.ModelRequest{Name: m.Name, URL: m.URL, SHA256: m.SHA256, Stored: m.Stored, Adopted: m.Adopted, Fallback: m.Fallback,
-			Bytes: bytesOf(msg.Get("bytes"))}
+			Bytes: jsbytes.From(msg.Get("bytes"))}
 		get := func(_ context.Context, url string) ([]byte, error) { return fetchBytes(url) }
 		info, fellBack, err := a.Load(ctx, req, get, time.Now())
 		if err != nil {
@@ -209,7 +209,7 @@ func (w *worker) do(typ string, m message, msg js.Value, progress func(string)) 
 		list, err := a.StoredModels()
 		return reply{body: map[string]any{"models": list, "storage": w.storage}}, err
 	case "model-add":
-		e, err := a.AddModel(m.Name, bytesOf(msg.Get("bytes")), m.Meta, m.Served, time.Now())
+		e, err := a.AddModel(m.Name, jsbytes.From(msg.Get("bytes")), m.Meta, m.Served, time.Now())
 		return reply{body: map[string]any{"model": e}}, err
 	case "model-read":
 		b, e, err := a.StoredModel(m.SHA256)
@@ -220,7 +220,7 @@ func (w *worker) do(typ string, m message, msg js.Value, progress func(string)) 
 		items, ps, err := a.List()
 		return reply{body: map[string]any{"items": items, "patients": ps}}, err
 	case "run":
-		data := bytesOf(msg.Get("bytes"))
+		data := jsbytes.From(msg.Get("bytes"))
 		out, err := a.Run(ctx, m.Job, data, progress)
 		if err != nil {
 			return reply{}, err
@@ -233,10 +233,10 @@ func (w *worker) do(typ string, m message, msg js.Value, progress func(string)) 
 		}
 		return outputReply(out), nil
 	case "remeasure":
-		it, err := a.Remeasure(ctx, m.ID, m.Options, m.Patient, bytesOf(msg.Get("mask")), m.Save)
+		it, err := a.Remeasure(ctx, m.ID, m.Options, m.Patient, jsbytes.From(msg.Get("mask")), m.Save)
 		return reply{body: map[string]any{"item": it}}, err
 	case "render":
-		b, err := a.Render(m.ID, m.Kind, bytesOf(msg.Get("mask")))
+		b, err := a.Render(m.ID, m.Kind, jsbytes.From(msg.Get("mask")))
 		return reply{bufs: map[string][]byte{"file": b}}, err
 	case "csv":
 		b, err := app.CSV(m.Records)
@@ -249,10 +249,10 @@ func (w *worker) do(typ string, m message, msg js.Value, progress func(string)) 
 		}
 		return reply{body: sum, bufs: map[string][]byte{"file": b}}, err
 	case "calib-table":
-		t, err := app.CalibrationTable(bytesOf(msg.Get("bytes")), m.Names)
+		t, err := app.CalibrationTable(jsbytes.From(msg.Get("bytes")), m.Names)
 		return reply{body: map[string]any{"cmPerPx": t}}, err
 	case "patient-table":
-		ps, probs, err := app.PatientTable(m.Name, bytesOf(msg.Get("bytes")), m.SexOne)
+		ps, probs, err := app.PatientTable(m.Name, jsbytes.From(msg.Get("bytes")), m.SexOne)
 		return reply{body: map[string]any{"patients": ps, "problems": probs}}, err
 	case "report":
 		b, err := a.Report(m.PatientID, m.Heckmatt)
@@ -272,7 +272,7 @@ func (w *worker) do(typ string, m message, msg js.Value, progress func(string)) 
 	case "clear":
 		return reply{body: map[string]bool{"ok": true}}, a.Clear()
 	case "edit-prepare":
-		return reply{body: map[string]bool{"ok": true}}, w.edit.Prepare(m.ID, bytesOf(msg.Get("bytes")), m.Width, m.Height)
+		return reply{body: map[string]bool{"ok": true}}, w.edit.Prepare(m.ID, jsbytes.From(msg.Get("bytes")), m.Width, m.Height)
 	case "wire":
 		p, err := w.edit.Wire(m.ID, m.From, m.To)
 		return reply{body: map[string]any{"path": p}}, err
@@ -280,7 +280,7 @@ func (w *worker) do(typ string, m message, msg js.Value, progress func(string)) 
 		b, err := w.edit.Outline(m.ID, m.Clicks, m.Straight, m.Snap, m.Width, m.Height)
 		return reply{bufs: map[string][]byte{"mask": b}}, err
 	case "handles":
-		hs, err := edit.Handles(bytesOf(msg.Get("mask")), m.Width, m.Height)
+		hs, err := edit.Handles(jsbytes.From(msg.Get("mask")), m.Width, m.Height)
 		return reply{body: map[string]any{"handles": hs}}, err
 	case "from-handles":
 		b, err := edit.FromHandles(m.Handles, m.Width, m.Height)
@@ -295,7 +295,7 @@ func (w *worker) do(typ string, m message, msg js.Value, progress func(string)) 
 		hs, err := contour.Nudge(m.Handles, m.At, m.Radius)
 		return reply{body: map[string]any{"handles": hs}}, err
 	case "tidy":
-		b, err := edit.Tidy(bytesOf(msg.Get("mask")), m.Width, m.Height, m.Fill, image.Pt(int(m.At.X), int(m.At.Y)))
+		b, err := edit.Tidy(jsbytes.From(msg.Get("mask")), m.Width, m.Height, m.Fill, image.Pt(int(m.At.X), int(m.At.Y)))
 		return reply{bufs: map[string][]byte{"mask": b}}, err
 	}
 	return reply{}, fmt.Errorf("unknown message type %q", typ)
@@ -346,17 +346,6 @@ func outputReply(out *app.Output) reply {
 
 func ms(s float64) float64 { return float64(int64(s*1e4)) / 10 }
 
-// bytesOf copies an ArrayBuffer or typed array into Go; nil for undefined.
-func bytesOf(v js.Value) []byte {
-	if v.IsUndefined() || v.IsNull() {
-		return nil
-	}
-	arr := js.Global().Get("Uint8Array").New(v)
-	b := make([]byte, arr.Get("length").Int())
-	js.CopyBytesToGo(b, arr)
-	return b
-}
-
 // await blocks the calling goroutine (never the callback's) until p settles.
 func await(p js.Value) (js.Value, error) {
 	type result struct {
@@ -388,5 +377,5 @@ func fetchBytes(url string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return bytesOf(buf), nil
+	return jsbytes.From(buf), nil
 }

@@ -29,6 +29,7 @@ import (
 
 	"github.com/hack-pad/hackpadfs/indexeddb"
 
+	"myoseg/wasm/jsbytes"
 	"myoseg/wasm/reference/check"
 	"myoseg/wasm/session"
 )
@@ -78,8 +79,8 @@ func run(msg js.Value) {
 			return
 		}
 	}
-	req.Model = bytesOf(msg.Get("model"))
-	req.PageMask = bytesOf(msg.Get("pageMask"))
+	req.Model = jsbytes.From(msg.Get("model"))
+	req.PageMask = jsbytes.From(msg.Get("pageMask"))
 	var st check.Store // nil when IndexedDB cannot be opened: Run says so
 	s, serr := openStore()
 	if serr == nil {
@@ -100,15 +101,4 @@ func run(msg js.Value) {
 		return
 	}
 	post("check", rep)
-}
-
-// bytesOf copies an ArrayBuffer or typed array into Go; nil when absent.
-func bytesOf(v js.Value) []byte {
-	if v.Type() != js.TypeObject {
-		return nil
-	}
-	arr := js.Global().Get("Uint8Array").New(v)
-	b := make([]byte, arr.Length())
-	js.CopyBytesToGo(b, arr)
-	return b
 }

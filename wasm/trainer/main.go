@@ -27,6 +27,7 @@ import (
 
 	"myoseg/core/nn/onnxmodel"
 	"myoseg/core/nn/train"
+	"myoseg/wasm/jsbytes"
 )
 
 type options struct {
@@ -68,22 +69,11 @@ func post(typ string, body any, model []byte) {
 	obj := map[string]any{"type": typ, "json": string(b)}
 	var transfer []any
 	if model != nil {
-		arr := js.Global().Get("Uint8Array").New(len(model))
-		js.CopyBytesToJS(arr, model)
+		arr := jsbytes.To(model)
 		obj["model"] = arr
 		transfer = append(transfer, arr.Get("buffer"))
 	}
 	js.Global().Call("myosegPost", obj, transfer)
-}
-
-func bytesOf(v js.Value) []byte {
-	if v.Type() != js.TypeObject {
-		return nil
-	}
-	arr := js.Global().Get("Uint8Array").New(v)
-	b := make([]byte, arr.Length())
-	js.CopyBytesToGo(b, arr)
-	return b
 }
 
 func adapt(msg js.Value) {
@@ -141,12 +131,12 @@ func run(ctx context.Context, msg js.Value) (*train.Result, string, error) {
 			return nil, "", fmt.Errorf("bad message: %w", err)
 		}
 	}
-	parent := bytesOf(msg.Get("model"))
+	parent := jsbytes.From(msg.Get("model"))
 	m, err := onnxmodel.Parse("current model", parent)
 	if err != nil {
 		return nil, "", err
 	}
-	zb := bytesOf(msg.Get("zip"))
+	zb := jsbytes.From(msg.Get("zip"))
 	z, err := zip.NewReader(bytes.NewReader(zb), int64(len(zb)))
 	if err != nil {
 		return nil, "", fmt.Errorf("corrected images: not a ZIP: %w", err)
