@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"io"
 	"io/fs"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -341,4 +342,36 @@ func readPNG(t *testing.T, zr *zip.Reader, name string) *image.Gray {
 		t.Fatalf("%s: %T, want grey", name, img)
 	}
 	return g
+}
+
+// TestSafeNameIsTheRegexp: safeName answers as the regexps it replaced
+// (^[A-Za-z0-9_-]{1,64}$ and ^[A-Za-z0-9._-]{1,100}$) on every short
+// string over a small alphabet and on edge lengths.
+func TestSafeNameIsTheRegexp(t *testing.T) {
+	id := regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	name := regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
+	alphabet := []string{"a", "Z", "0", "_", "-", ".", " ", "/", "é", "\n", "\x00"}
+	var cases []string
+	var grow func(s string, n int)
+	grow = func(s string, n int) {
+		cases = append(cases, s)
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			grow(s+c, n-1)
+		}
+	}
+	grow("", 3)
+	for _, n := range []int{63, 64, 65, 99, 100, 101} {
+		cases = append(cases, strings.Repeat("a", n), strings.Repeat("a", n-1)+".")
+	}
+	for _, s := range cases {
+		if got, want := safeName(s, 64, false), id.MatchString(s); got != want {
+			t.Errorf("safeName(%q, 64, false) = %v, regexp %v", s, got, want)
+		}
+		if got, want := safeName(s, 100, true), name.MatchString(s); got != want {
+			t.Errorf("safeName(%q, 100, true) = %v, regexp %v", s, got, want)
+		}
+	}
 }
