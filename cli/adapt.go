@@ -30,7 +30,7 @@ func runAdapt(args []string, stdout, stderr io.Writer) error {
 	model := fl.String("model", "", "parent ONNX model (default: the embedded "+models.DefaultName+")")
 	epochs := fl.Int("epochs", 12, "passes over the training images")
 	last := fl.Int("train-last", 0, "train only the last K convolutions (0: all)")
-	lr := fl.Float64("lr", 1e-3, "Adam step size")
+	lr := fl.Float64("lr", 3e-4, "Adam step size")
 	seed := fl.Uint64("seed", 1, "seed of the held-out split, the order and the augmentation")
 	name := fl.String("name", "", "name of the adapted model (default: the file name of --out)")
 	quiet := fl.Bool("quiet", false, "no progress lines")

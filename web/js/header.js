@@ -9,6 +9,8 @@ export function showModel(body) {
   state.modelInfo = info;
   $('#model-name').textContent = info.name;
   $('#model-trained').textContent = info.trainedOn || 'not stated';
+  // On a laptop screen the line is cut to one row; the whole text stays a hover away (and in the card).
+  $('#model-trained-line').title = 'Trained on: ' + (info.trainedOn || 'not stated');
   $('#model-warning').textContent = info.warning || 'The model card states no warning. Check every mask.';
   const card = $('#model-card');
   card.textContent = '';

@@ -32,7 +32,7 @@ type Options struct {
 	TrainLast int     // convolutions trained, counted from the output (default ≤ 0: all; docs/adapt.md)
 	Epochs    int     // default 12
 	Batch     int     // images per step (default 4)
-	LR        float64 // Adam step (default 1e-3)
+	LR        float64 // Adam step (default 3e-4)
 	HoldOut   float64 // fraction of patients held out (default 0.25, at least one patient)
 	Seed      uint64
 	Augment   *bool // default true
@@ -225,7 +225,10 @@ func defaults(o Options) Options {
 		o.Batch = 4
 	}
 	if o.LR <= 0 {
-		o.LR = 1e-3
+		// 3e-4: on the shipped v3 model 1e-3 overshot (held-out Dice fell
+		// after two epochs; docs/adapt.md), and the v1 domain-shift run
+		// still reaches 0.951 with it (0.973 at 1e-3).
+		o.LR = 3e-4
 	}
 	if o.HoldOut <= 0 || o.HoldOut >= 1 {
 		o.HoldOut = 0.25

@@ -95,8 +95,12 @@ func TestDomainShift(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv("MYOSEG_EPOCHS")); err == nil {
 		ep = v
 	}
+	lr := 0.0 // Adapt's default
+	if v, err := strconv.ParseFloat(os.Getenv("MYOSEG_LR"), 64); err == nil {
+		lr = v
+	}
 	start := time.Now()
-	res, err := Adapt(context.Background(), b, adapt, Options{TrainLast: k, Epochs: ep, Seed: 1,
+	res, err := Adapt(context.Background(), b, adapt, Options{TrainLast: k, Epochs: ep, Seed: 1, LR: lr,
 		Progress: func(p Progress) {
 			t.Logf("epoch %d/%d  %5.0f s  left %4.0f s  loss %.4f  held-out Dice %.4f (best %.4f)",
 				p.Epoch, p.Epochs, p.Elapsed.Seconds(), p.Left.Seconds(), p.Loss, p.HeldOutDice, p.Best)
