@@ -188,13 +188,16 @@ func Adapt(ctx context.Context, model []byte, pairs []Pair, opt Options) (*Resul
 	}
 	out, err := onnxpb.Rewrite(model, onnxpb.Edit{Inits: bestW, Metadata: map[string]string{
 		onnxmodel.KeyName: name,
-		KeyParent:         info.Info.Name,
-		KeyAdaptedOn:      opt.Date.Format("2006-01-02"),
-		KeyAdaptedN:       strconv.Itoa(len(train)),
-		KeyDiceBefore:     strconv.FormatFloat(before, 'f', 4, 64),
-		KeyDiceAfter:      strconv.FormatFloat(best, 'f', 4, 64),
-		KeyAdaptSetting:   settings,
-		onnxmodel.KeyCard: name + ".md",
+		// What it was trained on says the adaptation first: the header and
+		// every record show this line.
+		onnxmodel.KeyTrainedOn: trainedOn(info.Info, len(train), len(tp), opt.Date),
+		KeyParent:              info.Info.Name,
+		KeyAdaptedOn:           opt.Date.Format("2006-01-02"),
+		KeyAdaptedN:            strconv.Itoa(len(train)),
+		KeyDiceBefore:          strconv.FormatFloat(before, 'f', 4, 64),
+		KeyDiceAfter:           strconv.FormatFloat(best, 'f', 4, 64),
+		KeyAdaptSetting:        settings,
+		onnxmodel.KeyCard:      name + ".md",
 	}})
 	if err != nil {
 		return nil, fmt.Errorf("adapt: write: %w", err)
@@ -241,6 +244,13 @@ func defaults(o Options) Options {
 		o.Date = time.Now().UTC()
 	}
 	return o
+}
+
+// trainedOn is an adapted model's myoseg.trained_on: the adaptation
+// first, then what the parent was trained on.
+func trainedOn(parent onnxmodel.Info, images, patients int, date time.Time) string {
+	return fmt.Sprintf("%s fine-tuned on %d corrected images of %d patients (%s); before that: %s",
+		parent.Name, images, patients, date.Format("2006-01-02"), parent.TrainedOn)
 }
 
 // splitByPatient holds out about frac of the patients (at least one, and

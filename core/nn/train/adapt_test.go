@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"myoseg/core/nn/onnxmodel"
 )
 
 func fakePairs(n, patients int, in []float32) []Pair {
@@ -100,5 +103,13 @@ func TestDiceBCEGradientOfDice(t *testing.T) {
 	}
 	if hardDice(p, y, 0.5) != 1 || hardDice([]float32{0, 0}, []float32{0, 0}, 0.5) != 1 || hardDice([]float32{1, 0}, []float32{0, 1}, 0.5) != 0 {
 		t.Error("hardDice")
+	}
+}
+
+func TestTrainedOnSaysTheAdaptationFirst(t *testing.T) {
+	got := trainedOn(onnxmodel.Info{Name: "base-v3", TrainedOn: "phantoms only"}, 10, 5, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	want := "base-v3 fine-tuned on 10 corrected images of 5 patients (2026-12-01); before that: phantoms only"
+	if got != want {
+		t.Errorf("trainedOn = %q, want %q", got, want)
 	}
 }
