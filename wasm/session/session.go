@@ -347,7 +347,6 @@ func (s *Store) Patients() ([]Patient, error) {
 	return ps, nil
 }
 
-
 // SaveModel stores the model file and removes any other stored model, so the
 // browser keeps one copy of the weights.
 func (s *Store) SaveModel(name string, data []byte) error {
