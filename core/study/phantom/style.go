@@ -50,14 +50,15 @@ func lookupStyle(name string) (Style, error) {
 	return s, nil
 }
 
-// Apply returns g imaged in the style; the noise depends only on seed.
+// Apply returns g imaged in the style, with its origin at (0, 0); the
+// noise depends only on seed.
 func (st Style) Apply(g *image.Gray, seed uint64) *image.Gray {
 	b := g.Bounds()
 	w, h := b.Dx(), b.Dy()
 	src := make([]float64, w*h)
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			src[y*w+x] = float64(g.Pix[(y)*g.Stride+x]) / 255
+			src[y*w+x] = float64(g.Pix[g.PixOffset(b.Min.X+x, b.Min.Y+y)]) / 255
 		}
 	}
 	rng := rand.New(rand.NewPCG(seed, 0xb))
