@@ -9,13 +9,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hack-pad/hackpadfs/mem"
-
 	"myoseg/core/clinical/record"
 	"myoseg/core/study/phantom"
 	"myoseg/models"
 	"myoseg/wasm/app"
 	"myoseg/wasm/session"
+	"myoseg/wasm/session/sessiontest"
 )
 
 // The command line and the browser worker give the same results CSV, byte
@@ -55,14 +54,7 @@ func TestSegmentMatchesBrowserApp(t *testing.T) {
 	}
 
 	// The browser worker, with the options and patient the page would send.
-	fsys, err := mem.NewFS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := session.New(fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, _ := sessiontest.New(t)
 	a := app.New(st)
 	name, model := models.Default()
 	if _, err := a.LoadModel(context.Background(), name, "", func(context.Context) ([]byte, error) { return model, nil }); err != nil {

@@ -16,14 +16,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hack-pad/hackpadfs/mem"
-
 	"myoseg/core/clinical/record"
 	"myoseg/core/clinical/zscore"
 	"myoseg/core/nn/onnxmodel/onnxtest"
 	"myoseg/core/study/phantom"
 	"myoseg/models"
 	"myoseg/wasm/session"
+	"myoseg/wasm/session/sessiontest"
 )
 
 const testH, testW = 48, 64
@@ -39,14 +38,7 @@ func thresholdNet() []byte {
 
 func newApp(t *testing.T) (*App, *session.Store) {
 	t.Helper()
-	fsys, err := mem.NewFS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := session.New(fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, _ := sessiontest.New(t)
 	return New(st), st
 }
 
@@ -327,14 +319,7 @@ func TestRenderAndCSV(t *testing.T) {
 // make bench-wasm).
 func BenchmarkRun480x512(b *testing.B) {
 	ctx := context.Background()
-	fsys, err := mem.NewFS()
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := session.New(fsys)
-	if err != nil {
-		b.Fatal(err)
-	}
+	st, _ := sessiontest.New(b)
 	a := New(st)
 	name, data := models.Default()
 	if _, err := a.LoadModel(ctx, name, "", func(context.Context) ([]byte, error) { return data, nil }); err != nil {

@@ -8,13 +8,13 @@ import (
 	"time"
 
 	"github.com/hack-pad/hackpadfs"
-	"github.com/hack-pad/hackpadfs/mem"
 
 	"myoseg/core/nn/onnxmodel"
 	"myoseg/core/nn/onnxmodel/onnxtest"
 	"myoseg/core/nn/onnxpb"
 	"myoseg/core/nn/train"
 	"myoseg/wasm/session"
+	"myoseg/wasm/session/sessiontest"
 )
 
 var day = time.Date(2025, 3, 14, 9, 30, 0, 0, time.UTC)
@@ -39,14 +39,7 @@ func thirdNet() []byte {
 // worker) and reach the library's files.
 func libApp(t *testing.T) (*App, *session.Store, hackpadfs.FS) {
 	t.Helper()
-	fsys, err := mem.NewFS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := session.New(fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, fsys := sessiontest.New(t)
 	return reopen(t, st, fsys), st, fsys
 }
 

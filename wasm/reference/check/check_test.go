@@ -11,28 +11,20 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hack-pad/hackpadfs/mem"
-
 	"myoseg/core/nn/engine"
 	"myoseg/core/nn/onnxmodel"
 	"myoseg/core/pipeline"
 	"myoseg/core/study/phantom"
 	"myoseg/models"
 	"myoseg/wasm/session"
+	"myoseg/wasm/session/sessiontest"
 )
 
 // store is a session as the page's core leaves it: the shipped model and
 // one phantom's file under id "i1".
 func store(t *testing.T) (*session.Store, string, string) {
 	t.Helper()
-	fsys, err := mem.NewFS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := session.New(fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, _ := sessiontest.New(t)
 	name, data := models.Default()
 	if err := st.SaveModel(name, data); err != nil {
 		t.Fatal(err)
