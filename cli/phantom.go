@@ -22,10 +22,10 @@ func (osFS) WriteFile(name string, data []byte) error {
 // runPhantom writes a synthetic dataset in the seed dataset's layout.
 func runPhantom(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("phantom", stderr,
-		"usage: myoseg phantom --out DIR [--version 1|2] [--n N] [--seed S] [--pathological-fraction F] [--style NAME]",
+		"usage: myoseg phantom --out DIR [--version 1|2|3] [--n N] [--seed S] [--pathological-fraction F] [--style NAME]",
 		"Writes DIR/<muscle>/{Healthy,Pathological}/{Images,Masks}/<ID>_<k>.png, characteristics.csv and truth.csv.")
 	out := fs.String("out", "", "output folder (required); one folder per muscle is created in it")
-	version := fs.Int("version", phantom.V2, "scenes: 2 = anatomical BB, GM, TA, RF, VL imaged with a randomised scanner (what the shipped model is trained on); 1 = the original elliptic BB, GM, TA")
+	version := fs.Int("version", phantom.V2, "scenes: 2 = anatomical BB, GM, TA, RF, VL imaged with a randomised scanner; 3 = version 2 with panoramic sweeps bent around the limb and long thigh aponeuroses; 1 = the original elliptic BB, GM, TA")
 	n := fs.Int("n", 300, "number of images")
 	seed := fs.Uint64("seed", 1, "random seed; image i depends only on (seed, pathological fraction, i)")
 	frac := fs.Float64("pathological-fraction", 0.5, "share of subjects in the Pathological group, 0..1")

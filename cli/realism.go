@@ -21,7 +21,7 @@ import (
 func runRealism(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("realism", stderr,
 		"usage: myoseg realism --real DIR [--n N] [--seed S] [--figure FILE.png]",
-		"Prints the statistics of the real images under DIR (any depth) beside version 1 and 2 phantoms.")
+		"Prints the statistics of the real images under DIR (any depth) beside version 1, 2 and 3 phantoms.")
 	realDir := fs.String("real", "", "folder of real scans (required), e.g. ../shared/data/real")
 	n := fs.Int("n", 39, "phantoms per set")
 	seed := fs.Uint64("seed", 77, "phantom seed")

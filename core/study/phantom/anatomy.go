@@ -12,6 +12,7 @@ type scene2 struct {
 	bone                  bool
 	bx, by, bR, bH, boneT float64
 	sev                   float64 // 0 healthy .. 1 Heckmatt 4
+	version               int     // the scenes' version (V2, V3)
 }
 
 // boneSurface is the depth of the bone's upper surface at column u (ok
@@ -32,11 +33,12 @@ func (sn *scene2) boneSurface(u float64) (v float64, ok bool) {
 // that share its fascia, intermuscular septa and aponeuroses, and bone
 // with its shadow; it leaves in sc the labels, the diffuse (e) and
 // specular (c) amplitudes already multiplied by the transmitted
-// amplitude, and the scene mask.
-func buildAnatomy(r *rand.Rand, spec subjectSpec, g *geometry, sc *scratch) *scene2 {
+// amplitude, and the scene mask. From version 3 on, the thigh muscles'
+// aponeuroses are commoner and longer, up to two (see V3).
+func buildAnatomy(r *rand.Rand, spec subjectSpec, g *geometry, sc *scratch, version int) *scene2 {
 	ppm := g.ppm
 	mm := func(lo, hi float64) float64 { return uni(r, lo, hi) * ppm }
-	sn := &scene2{}
+	sn := &scene2{version: version}
 	if spec.pathological {
 		sn.sev = float64(spec.heckmatt-1) / 3
 	}
@@ -366,6 +368,17 @@ func paint2(r *rand.Rand, spec subjectSpec, g *geometry, sn *scene2, sc *scratch
 		x0, y0 := mcx+uni(r, -0.15, 0.15)*a, mcy+uni(r, -0.2, 0.2)*b
 		w := max(1, int(math.Round(fT*uni(r, 0.4, 0.9))))
 		sc.stamp2(x0-dx, y0-dy, x0+dx, y0+dy, w, bMuscle, db(uni(r, 12, 18)), float32(uni(r, 0.2, 0.6)))
+	}
+	// Version 3: the thigh muscles' long aponeuroses and intramuscular
+	// septa, as bright and thick as the fascia, across most of the muscle.
+	if thigh := spec.muscle == "VL" || spec.muscle == "RF"; sn.version >= V3 && thigh && u < 0.75 {
+		for k := 1 + r.IntN(2); k > 0; k-- {
+			th, ext := uni(r, -0.2, 0.2), a*uni(r, 0.4, 0.85)
+			x0, y0 := mcx+uni(r, -0.2, 0.2)*a, mcy+uni(r, -0.45, 0.45)*b
+			dx, dy := ext*math.Cos(th), ext*math.Sin(th)
+			w := max(1, int(math.Round(fT*uni(r, 0.6, 1.2))))
+			sc.stamp2(x0-dx, y0-dy, x0+dx, y0+dy, w, bMuscle, db(uni(r, 13, 19)), float32(uni(r, 0.3, 0.7)))
+		}
 	}
 
 	// Intermuscular septa among the neighbours.

@@ -75,7 +75,8 @@ func (g *geometry) extent() (x0, y0, x1, y1 float64) {
 // drawGeometry chooses the probe, the field of view and the scale.
 // Panoramic scans are drawn for the thigh muscles (as in extended-field-of-
 // view CSA protocols), a curvilinear probe now and then for any muscle.
-func drawGeometry(r *rand.Rand, muscle string) *geometry {
+// From version 3 on, half the panoramic sweeps bend around the whole limb.
+func drawGeometry(r *rand.Rand, muscle string, version int) *geometry {
 	g := &geometry{kind: geoLinear}
 	u := r.Float64()
 	switch {
@@ -130,19 +131,44 @@ func drawGeometry(r *rand.Rand, muscle string) *geometry {
 		}
 		g.k = uni(r, 0.92, 1)
 		g.R = uni(r, 650, 1600)
+		// A sweep around the limb: the skin's radius is the limb's, so the
+		// arc's angle is the sweep's length over the limb's radius (the
+		// strongly bent thigh scans of extended-field-of-view protocols).
+		bent := version >= V3 && r.Float64() < 0.5
+		if bent {
+			limbMM := uni(r, 55, 120)
+			depthMM = math.Min(depthMM, 0.7*limbMM)
+			g.R = Width * g.k / math.Min(widthMM/limbMM, 2.7)
+		}
 		g.umin, g.umax = 0, Width
 		g.uc = Width/2 + uni(r, -60, 60)
 		g.ppm = Width / widthMM
 		g.vmax = g.ppm * depthMM
 		top := uni(r, 10, 60)
 		g.xc, g.yc = Width/2+uni(r, -25, 25), top+g.R
-		// Narrow the band until it fits across, then cut its depth to fit.
+		// Narrow the band until it fits across (a bent sweep keeps its
+		// angle), then cut its depth to fit.
 		for it := 0; it < 40; it++ {
 			x0, _, x1, _ := g.extent()
 			if x0 >= 2 && x1 <= Width-2 {
 				break
 			}
 			g.k *= 0.98
+			if bent {
+				g.R *= 0.98
+				g.yc = top + g.R
+			}
+		}
+		// A bent sweep narrower than the image is magnified to fill it,
+		// as the scanner fits the panorama to its display.
+		for it := 0; bent && it < 30; it++ {
+			g.k, g.R = g.k*1.02, g.R*1.02
+			g.yc = top + g.R
+			if x0, _, x1, _ := g.extent(); x0 < 2 || x1 > Width-2 {
+				g.k, g.R = g.k/1.02, g.R/1.02
+				g.yc = top + g.R
+				break
+			}
 		}
 		for it := 0; it < 100; it++ {
 			if _, _, _, y1 := g.extent(); y1 <= Height-2 {

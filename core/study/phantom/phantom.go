@@ -40,10 +40,15 @@ var muscleOrder = [3]string{"BB", "GM", "TA"}
 // Scene versions. Version 1 draws the original scenes (BB, GM, TA: an
 // elliptic muscle in uniform speckle); version 2 builds each scene from
 // anatomy for five muscles and images it with a randomised scanner (anatomy.go,
-// scanner.go).
+// scanner.go); version 3 keeps version 2's scenes and widens two ranges that
+// real thigh scans fall outside of: panoramic sweeps bent around the whole
+// limb (the skin arc's radius drawn from the limb's, 55–120 mm, in half of
+// them) and long bright aponeuroses inside the target muscle, which a model
+// must not take for its deep fascia.
 const (
 	V1 = 1
 	V2 = 2
+	V3 = 3
 )
 
 // musclesV2 adds rectus femoris and vastus lateralis (single-frame and
@@ -58,7 +63,8 @@ type Config struct {
 	// group, 0..1, used as given (0 means none); the command's default is 0.5.
 	PathologicalFraction float64
 	// Version selects the scenes: 0 or V1 the original ones, V2 the
-	// anatomical scenes with a randomised scanner.
+	// anatomical scenes with a randomised scanner, V3 those with the wider
+	// curvature and aponeurosis ranges.
 	Version int
 	// Style, when set, names a second scanner (Styles) applied to every
 	// image after rendering, for domain-shift experiments.
@@ -68,7 +74,7 @@ type Config struct {
 // Muscles returns the muscle folder names of the config's version, in
 // folder order.
 func (c Config) Muscles() []string {
-	if c.Version == V2 {
+	if c.Version >= V2 {
 		return musclesV2[:]
 	}
 	return muscleOrder[:]
@@ -81,8 +87,8 @@ func (c Config) validate() error {
 	if !(c.PathologicalFraction >= 0 && c.PathologicalFraction <= 1) {
 		return fmt.Errorf("phantom: pathological fraction %v is outside 0..1", c.PathologicalFraction)
 	}
-	if c.Version != 0 && c.Version != V1 && c.Version != V2 {
-		return fmt.Errorf("phantom: version %d is not 1 or 2", c.Version)
+	if c.Version < 0 || c.Version > V3 {
+		return fmt.Errorf("phantom: version %d is not 1, 2 or 3", c.Version)
 	}
 	if c.Style != "" {
 		if _, err := lookupStyle(c.Style); err != nil {
@@ -247,7 +253,7 @@ func Generate(cfg Config, i int) (Sample, error) {
 // renderAny renders with the config's scene version.
 func renderAny(cfg Config, i int, sl slot, sc *scratch) Sample {
 	var s Sample
-	if cfg.Version == V2 {
+	if cfg.Version >= V2 {
 		s = render2(cfg, i, sl, sc)
 	} else {
 		s = render(cfg, i, sl, sc)

@@ -425,7 +425,7 @@ func TestBalance(t *testing.T) {
 }
 
 func TestBadConfig(t *testing.T) {
-	for _, cfg := range []Config{{N: -1}, {PathologicalFraction: 1.5}, {PathologicalFraction: math.NaN()}, {Version: 3}} {
+	for _, cfg := range []Config{{N: -1}, {PathologicalFraction: 1.5}, {PathologicalFraction: math.NaN()}, {Version: 4}, {Version: -1}} {
 		if _, err := Generate(cfg, 0); err == nil && cfg.N >= 0 {
 			t.Errorf("Generate(%+v): no error", cfg)
 		}

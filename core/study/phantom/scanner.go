@@ -19,8 +19,8 @@ func render2(cfg Config, i int, sl slot, sc *scratch) Sample {
 	spec := makeSubject(cfg.Seed, sl.subject, cfg.PathologicalFraction, musclesV2[:])
 	r := newRand(cfg.Seed, streamImage, i)
 	reference := r.Float64() < 0.5
-	g := drawGeometry(r, spec.muscle)
-	sn := buildAnatomy(r, spec, g, sc)
+	g := drawGeometry(r, spec.muscle, cfg.Version)
+	sn := buildAnatomy(r, spec, g, sc, cfg.Version)
 	scan(r, g, sc)
 
 	// The mask: the contour mapped to the display, inside the field.

@@ -12,7 +12,7 @@ func TestGeometryRoundTrip(t *testing.T) {
 	kinds := map[int]int{}
 	for i := 0; i < 300; i++ {
 		r := newRand(1, streamImage, i)
-		g := drawGeometry(r, musclesV2[i%5])
+		g := drawGeometry(r, musclesV2[i%5], V2)
 		kinds[g.kind]++
 		x0, y0, x1, y1 := g.extent()
 		if x0 < -0.5 || y0 < -0.5 || x1 > Width+0.5 || y1 > Height+0.5 {
@@ -103,5 +103,50 @@ func TestBalanceV2(t *testing.T) {
 	}
 	if path != 50 || fmt.Sprint(per) != "map[BB:20 GM:20 RF:20 TA:20 VL:20]" {
 		t.Errorf("%d pathological, muscles %v", path, per)
+	}
+}
+
+// TestBentSweepsV3: version 3 bends about half the thigh panoramas around
+// the limb (arc angles well past version 2's), keeps every field inside the
+// image with the skin arc's centre below the deepest row shown, and
+// leaves version 2's draws as they were.
+func TestBentSweepsV3(t *testing.T) {
+	var pano, bent int
+	maxAngle := map[int]float64{}
+	for _, v := range []int{V2, V3} {
+		for i := 0; i < 400; i++ {
+			muscle := []string{"VL", "RF"}[i%2]
+			g := drawGeometry(newRand(5, streamImage, i), muscle, v)
+			if g.kind != geoPanoramic {
+				continue
+			}
+			angle := (g.umax - g.umin) * g.k / g.R
+			maxAngle[v] = math.Max(maxAngle[v], angle)
+			x0, y0, x1, y1 := g.extent()
+			if x0 < -0.5 || y0 < -0.5 || x1 > Width+0.5 || y1 > Height+0.5 {
+				t.Fatalf("version %d draw %d: field %.0f,%.0f–%.0f,%.0f leaves the image", v, i, x0, y0, x1, y1)
+			}
+			if g.k*g.vmax >= g.R {
+				t.Fatalf("version %d draw %d: depth %.0f px reaches the arc's centre (R %.0f)", v, i, g.k*g.vmax, g.R)
+			}
+			if v == V3 {
+				pano++
+				if angle > 1 {
+					bent++
+				}
+			}
+		}
+	}
+	if maxAngle[V2] > 0.9 || maxAngle[V3] < 2 {
+		t.Errorf("widest arc: version 2 %.2f rad (want ≤ 0.9), version 3 %.2f rad (want ≥ 2)", maxAngle[V2], maxAngle[V3])
+	}
+	if bent < pano/4 || bent > pano*3/4 {
+		t.Errorf("version 3: %d of %d panoramas bent past 1 rad, want about half", bent, pano)
+	}
+	// Version 3 changes only thigh scenes: a BB image is the same in both.
+	a := gen(t, Config{Seed: 9, Version: V2}, 0)
+	b := gen(t, Config{Seed: 9, Version: V3}, 0)
+	if a.Muscle != "BB" || string(a.Image.Pix) != string(b.Image.Pix) {
+		t.Errorf("image 0 (%s): version 3 differs from version 2 outside the thigh", a.Muscle)
 	}
 }

@@ -172,7 +172,7 @@ func TestStandardSets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sets) != 4 || sets[0].Name != "real" {
+	if len(sets) != 6 || sets[0].Name != "real" {
 		t.Fatalf("%d sets, first %q", len(sets), sets[0].Name)
 	}
 	for _, s := range sets[1:] {
@@ -181,7 +181,7 @@ func TestStandardSets(t *testing.T) {
 		}
 	}
 	rows := StandardRows(sets, 2)
-	if len(rows) != 4 || len(rows[0].Images) != 1 || len(rows[1].Images) != 2 || !strings.HasPrefix(rows[3].Label, "phantom v2, healthy RF and VL") {
+	if len(rows) != 6 || len(rows[0].Images) != 1 || len(rows[1].Images) != 2 || !strings.HasPrefix(rows[5].Label, "phantom v3, healthy RF and VL") {
 		t.Errorf("rows %+v", rows)
 	}
 	if _, err := StandardSets(nil, 3, 5); err == nil {

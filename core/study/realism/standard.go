@@ -9,14 +9,14 @@ import (
 
 // StandardSets is the comparison the model card reports: the real images,
 // then n phantoms of each version (seed, half pathological), then n
-// healthy version 2 rectus femoris and vastus lateralis phantoms (seed+1),
-// the muscles the real set holds.
+// healthy rectus femoris and vastus lateralis phantoms (seed+1), the
+// muscles the real set holds, of versions 2 and 3 (whose thigh scenes differ).
 func StandardSets(real []*image.Gray, n int, seed uint64) ([]Set, error) {
 	if len(real) == 0 || n < 1 {
 		return nil, fmt.Errorf("realism: need real images and at least one phantom per set")
 	}
 	sets := []Set{{Name: "real", Images: real}}
-	for _, v := range []int{phantom.V1, phantom.V2} {
+	for _, v := range []int{phantom.V1, phantom.V2, phantom.V3} {
 		set := Set{Name: fmt.Sprintf("phantom v%d", v)}
 		for i := 0; i < n; i++ {
 			s, err := phantom.Generate(phantom.Config{Seed: seed, PathologicalFraction: 0.5, Version: v}, i)
@@ -27,17 +27,20 @@ func StandardSets(real []*image.Gray, n int, seed uint64) ([]Set, error) {
 		}
 		sets = append(sets, set)
 	}
-	thigh := Set{Name: "phantom v2, healthy RF and VL"}
-	for i := 0; len(thigh.Images) < n; i++ {
-		s, err := phantom.Generate(phantom.Config{Seed: seed + 1, Version: phantom.V2}, i)
-		if err != nil {
-			return nil, err
+	for _, v := range []int{phantom.V2, phantom.V3} {
+		thigh := Set{Name: fmt.Sprintf("phantom v%d, healthy RF and VL", v)}
+		for i := 0; len(thigh.Images) < n; i++ {
+			s, err := phantom.Generate(phantom.Config{Seed: seed + 1, Version: v}, i)
+			if err != nil {
+				return nil, err
+			}
+			if s.Muscle == "RF" || s.Muscle == "VL" {
+				thigh.Images = append(thigh.Images, s.Image)
+			}
 		}
-		if s.Muscle == "RF" || s.Muscle == "VL" {
-			thigh.Images = append(thigh.Images, s.Image)
-		}
+		sets = append(sets, thigh)
 	}
-	return append(sets, thigh), nil
+	return sets, nil
 }
 
 // StandardRows picks the figure's rows from StandardSets' sets: up to cols
