@@ -68,19 +68,25 @@ def letterbox(a, field, h=INPUT_H, w=INPUT_W):
     the ultrasound field (x, y, width, height), area-resize it to fit h x w
     keeping its aspect ratio, top-aligned and centred across, zero elsewhere
     (black, like outside a scan). a: float array of the whole image."""
+    (x0, y0, x1, y1), (sh, sw, c) = letterbox_place(field, a.shape, h, w)
+    out = np.zeros((h, w), np.float32)
+    out[:sh, c:c + sw] = area_resize(a[y0:y1, x0:x1].astype(np.float32), sh, sw)
+    return out
+
+
+def letterbox_place(field, shape, h=INPUT_H, w=INPUT_W):
+    """Where letterbox puts a field: ((x0, y0, x1, y1) the crop in the image of
+    the given (H, W) shape, (sh, sw, c) its size on the model grid and its
+    first column there)."""
     x, y, fw, fh = field
-    H, W = a.shape
+    H, W = shape
     x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + fw, W), min(y + fh, H)
     if x1 <= x0 or y1 <= y0:
         raise ValueError(f"field {field} is outside the {W}x{H} image")
-    crop = a[y0:y1, x0:x1]
-    s = min(h / crop.shape[0], w / crop.shape[1])
-    sh = min(h, max(1, go_round(crop.shape[0] * s)))
-    sw = min(w, max(1, go_round(crop.shape[1] * s)))
-    out = np.zeros((h, w), np.float32)
-    c = (w - sw) // 2
-    out[:sh, c:c + sw] = area_resize(crop.astype(np.float32), sh, sw)
-    return out
+    s = min(h / (y1 - y0), w / (x1 - x0))
+    sh = min(h, max(1, go_round((y1 - y0) * s)))
+    sw = min(w, max(1, go_round((x1 - x0) * s)))
+    return (x0, y0, x1, y1), (sh, sw, (w - sw) // 2)
 
 
 def read_fields(path):
@@ -245,6 +251,7 @@ class Data:
     mask: np.ndarray  # N x H x W uint8 0/1
     split: np.ndarray  # N, strings
     notes: list = field(default_factory=list)
+    fields: dict = field(default_factory=dict)  # rel -> (x, y, w, h) of letterboxed images
 
     def indices(self, name):
         return np.nonzero(self.split == name)[0]
@@ -302,7 +309,7 @@ def load(root, split_file=None, limit=None, log=print, fields=None):
             log(f"loaded {i + 1}/{n}")
     for nt in notes:
         log and log("note: " + nt)
-    return Data(items, grey, mask, split, notes)
+    return Data(items, grey, mask, split, notes, fields or {})
 
 
 def full_res_mask(item):

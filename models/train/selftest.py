@@ -85,6 +85,34 @@ class TestDataset(unittest.TestCase):
         i = [it.rel for it in data.items].index("TA/Pathological/Images/TAP1_2.png")
         self.assertEqual(data.split[i], "val")
 
+    def test_full_res_metrics_of_a_cropped_field(self):
+        # A model that predicts the letterboxed mask exactly scores full-res
+        # Dice ~1 on an image cropped to a field smaller than the image, and
+        # a mask pixel outside the field counts as missed.
+        import train
+        h, w, field = 300, 500, (40, 20, 400, 260)
+        m = np.zeros((h, w), np.uint8)
+        m[60:200, 100:380] = 255
+        with tempfile.TemporaryDirectory() as d:
+            for sub, a in (("Images", np.full((h, w), 90, np.uint8)), ("Masks", m)):
+                os.makedirs(os.path.join(d, "VL", "Healthy", sub))
+                Image.fromarray(a).save(os.path.join(d, "VL", "Healthy", sub, "S1_1.png"))
+            fields = {"VL/Healthy/Images/S1_1.png": field}
+            data = dataset.load(d, log=None, fields=fields)
+            grid = dataset.letterbox((m > 0).astype(np.float32), field)
+            real_predict = train.predict
+            train.predict = lambda model, data, bi: torch.from_numpy(grid)[None, None].float()
+            try:
+                _, rows = train.evaluate(None, data, np.array([0]))
+                self.assertGreater(rows[0]["dice_full"], 0.98)
+                self.assertGreater(rows[0]["recall_full"], 0.99)
+                m[0:20, 0:40] = 255  # 800 px outside the field: never marked
+                Image.fromarray(m).save(os.path.join(d, "VL", "Healthy", "Masks", "S1_1.png"))
+                _, rows = train.evaluate(None, data, np.array([0]))
+                self.assertLess(rows[0]["recall_full"], 140 * 280 / (140 * 280 + 800) + 0.002)
+            finally:
+                train.predict = real_predict
+
     def test_per_image_normalisation(self):
         # dataset.normalise (export's parity input) and train.to_input (training)
         # agree, give mean 0 and SD 1, and ignore a gain; a flat image is only centred.
