@@ -83,9 +83,9 @@ type site struct {
 
 // modelFile is the model the app loads, with its card.
 type modelFile struct {
-	Name     string // e.g. myoseg-unet-phantom-v3
+	Name     string // e.g. myoseg-unet-phantom-v4
 	Data     []byte // the .onnx file
-	CardName string // e.g. myoseg-unet-phantom-v3.md; "" when there is no card
+	CardName string // e.g. myoseg-unet-phantom-v4.md; "" when there is no card
 	Card     []byte
 }
 

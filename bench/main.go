@@ -26,7 +26,7 @@ import (
 
 func main() {
 	var cfg config
-	flag.StringVar(&cfg.Model, "model", "models/myoseg-unet-phantom-v3.onnx", "ONNX model (must pass core/nn/onnxmodel validation)")
+	flag.StringVar(&cfg.Model, "model", "models/myoseg-unet-phantom-v4.onnx", "ONNX model (must pass core/nn/onnxmodel validation)")
 	flag.IntVar(&cfg.Images, "images", 8, "phantom images (480×512) to prepare and cycle through")
 	flag.IntVar(&cfg.Runs, "runs", 30, "timed runs per engine and thread count, per round")
 	flag.IntVar(&cfg.Rounds, "rounds", 2, "rounds: engines alternate within each round")

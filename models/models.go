@@ -7,12 +7,12 @@ package models
 import _ "embed"
 
 // DefaultName is the shipped model's file stem.
-const DefaultName = "myoseg-unet-phantom-v3"
+const DefaultName = "myoseg-unet-phantom-v4"
 
-//go:embed myoseg-unet-phantom-v3.onnx
+//go:embed myoseg-unet-phantom-v4.onnx
 var defaultONNX []byte
 
-//go:embed myoseg-unet-phantom-v3.md
+//go:embed myoseg-unet-phantom-v4.md
 var defaultCard []byte
 
 // Default returns the shipped model's name and ONNX bytes. The slice is

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-const shipped = "../../../models/myoseg-unet-phantom-v3"
+const shipped = "../../../models/myoseg-unet-phantom-v4"
 
 func readF32(t testing.TB, path string) []float32 {
 	t.Helper()
