@@ -4,7 +4,7 @@
 import { $, state, itemFromStored } from './state.js';
 import { setConstants } from './constants.js';
 import { compileCore } from './core.js';
-import { computeMaxWorkers, startWorker, pump } from './workers.js';
+import { computeMaxWorkers, startWorker, pump, whenIdle } from './workers.js';
 import { showModel, showModelError, registerServiceWorker, requestPersistence } from './header.js';
 import { setupIntake } from './intake.js';
 import { addItem, sortTable } from './table.js';
@@ -16,34 +16,41 @@ import { setupClinic } from './clinic.js';
 import { setupAdapt } from './adapt.js';
 import { setupModels, modelRequest, modelStarted, render as renderModels } from './models.js';
 
+// mark records when a start-up step ended, for the e2e benchmarks.
+const mark = (step) => { state.stats.startup[step] = performance.now(); };
+
 async function start() {
   renderPatients();
   state.maxWorkers = computeMaxWorkers();
-  registerServiceWorker();
   requestPersistence();
+  // The model list is fetched while the core compiles: neither waits on the other.
+  const served = fetch('models/index.json').then((r) => (r.ok ? r.json() : null)).catch(() => null);
   try {
     const core = await compileCore();
     state.module = core.module;
     state.coreVariant = core.variant;
+    mark('coreCompiledMs');
   } catch (err) {
     showModelError(new Error('cannot load the app core: ' + err.message));
     setConstants(null);
+    registerServiceWorker();
     return;
   }
-  let index = null;
-  try {
-    const r = await fetch('models/index.json');
-    if (r.ok) index = await r.json();
-  } catch (_) { /* offline without a cache: the model in use if stored, else the cached one */ }
-  state.modelReq = modelRequest(index);
+  // null offline without a cache: then the model in use if stored, else the cached one.
+  state.modelReq = modelRequest(await served);
   const w0 = await startWorker();
+  w0.ready.then(() => mark('workerReadyMs'), () => {});
   // The core's muscles, calibration labels and limits: needed before the
   // first file is taken, not the model.
   w0.ready.then(() => w0.call('constants')).then((r) => setConstants(r.body), () => setConstants(null));
   let modelBody;
   try {
     modelBody = await w0.modelReady;
-  } catch (_) { return; }
+  } catch (_) {
+    registerServiceWorker();
+    return;
+  }
+  mark('modelLoadedMs');
   await modelStarted(modelBody);
   showModel(modelBody);
   // Restore the stored session before new files: its rows come first.
@@ -65,7 +72,12 @@ async function start() {
     $('#storage-status').textContent = 'storage: cannot read the saved session: ' + err.message;
   }
   w0.loaded = true;
+  mark('sessionListedMs');
   pump();
+  // The service worker's install downloads every file for offline use (both
+  // core builds, the model): started once the first files are done, it does
+  // not compete with the first visit's own downloads, compilation and images.
+  whenIdle(registerServiceWorker);
 }
 
 function setup() {

@@ -22,7 +22,8 @@ export const state = {
   served: null,      // models/index.json: the models the server offers
   storedModels: [],  // the models stored in this browser (wasm/app StoredModel), from the core's library
   maxWorkers: 1,
-  stats: { firstResultMs: null, results: [], peakWorkerBytes: 0 },
+  // startup: ms since navigation when each start-up step ended (main.js).
+  stats: { firstResultMs: null, results: [], peakWorkerBytes: 0, startup: {} },
 };
 window.myosegStats = state.stats; // read by the e2e benchmarks
 

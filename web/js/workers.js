@@ -182,6 +182,14 @@ export function busy() {
 function updateBusy() {
   $('#clear-session').disabled = busy();
   document.body.dataset.busy = String(busy());
+  if (!busy()) for (const f of idleWaiters.splice(0)) f();
+}
+
+const idleWaiters = [];
+
+// whenIdle calls f once no job is queued or running (now, if none is).
+export function whenIdle(f) {
+  if (busy()) idleWaiters.push(f); else f();
 }
 
 let savingCount = 0; // remeasure loops running
