@@ -34,8 +34,8 @@ func TestPhantomVersionAndRealism(t *testing.T) {
 			rows++
 		}
 	}
-	if rows != 4 {
-		t.Errorf("realism table has %d set rows, want 4 (real, v1, v2, v2 thigh):\n%s", rows, stdout.String())
+	if rows != 6 {
+		t.Errorf("realism table has %d set rows, want 6 (real, v1, v2, v3, v2 thigh, v3 thigh):\n%s", rows, stdout.String())
 	}
 	f, err := os.Open(fig)
 	if err != nil {
