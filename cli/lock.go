@@ -93,17 +93,25 @@ func lockFile(path, command string) (*folderLock, error) {
 	return &folderLock{f}, nil
 }
 
-// probeLock fails when another process holds path's lock.
+// probeLock fails when another process holds path's lock. It takes a
+// shared lock, which an exclusive holder refuses but other probers do not:
+// shards of one run starting together all probe the whole-run lock, and an
+// exclusive probe made one of them see another's probe as a running run. It
+// neither creates nor writes the file.
 func probeLock(path string) error {
-	l, err := lockFile(path, "probe")
+	f, err := os.Open(path)
 	if err != nil {
-		var held *lockHeldError
-		if errors.As(err, &held) {
-			return err
-		}
 		return nil // absent or unreadable: nobody holds it
 	}
-	l.Release()
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			holder, _ := os.ReadFile(path)
+			return heldError(path, holder)
+		}
+		return nil // no locks on this file system: as lockFile, run unlocked
+	}
+	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 	return nil
 }
 
