@@ -201,7 +201,10 @@ class Item:
 
 
 def find_items(root):
-    """Every (image, mask) pair under root, sorted by relative path."""
+    """Every (image, mask) pair under root, sorted by relative path. A mask
+    matches its image as the Go core's dataset reader has it
+    (core/study/dataset matchMask): same file name, else the same stem with
+    .png, case-insensitively (Images/X.tif with Masks/X.png)."""
     items, unmatched = [], []
     for dirpath, dirnames, _ in os.walk(root):
         dirnames.sort()
@@ -215,13 +218,15 @@ def find_items(root):
         parts = [] if relparent == "." else relparent.split(os.sep)
         muscle = parts[0] if len(parts) >= 1 else ""
         group = parts[1] if len(parts) >= 2 else ""
+        masks = {m.lower(): m for m in os.listdir(mdir)}
         for fn in sorted(os.listdir(dirpath)):
             if not fn.lower().endswith(IMAGE_EXTS):
                 continue
-            mp = os.path.join(mdir, fn)
-            if not os.path.exists(mp):
+            m = masks.get(fn.lower()) or masks.get(os.path.splitext(fn)[0].lower() + ".png")
+            if m is None:
                 unmatched.append(os.path.join(dirpath, fn))
                 continue
+            mp = os.path.join(mdir, m)
             items.append(Item(os.path.join(dirpath, fn), mp,
                               os.path.relpath(os.path.join(dirpath, fn), root),
                               muscle, group, subject_of(fn)))

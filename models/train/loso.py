@@ -15,7 +15,6 @@ phantoms plus 15 copies of every other subject's images (lr 5e-4, --norm
 image) and scores the held-out subject's images on the 240x256 grid
 (threshold 0.5, no post-processing). Writes OUT/loso.json.
 """
-import glob
 import json
 import os
 import shutil
@@ -28,29 +27,15 @@ import dataset  # noqa: E402
 import finetune  # noqa: E402
 
 
-def real_items(root):
-    """The outlines' (image, mask) pairs: Images/X.tif with Masks/X.png."""
-    items = []
-    for im in sorted(glob.glob(os.path.join(root, "*", "*", "Images", "*"))):
-        muscle, group = im.split(os.sep)[-4:-2]
-        mask = os.path.join(os.path.dirname(os.path.dirname(im)), "Masks",
-                            os.path.splitext(os.path.basename(im))[0] + ".png")
-        if not os.path.exists(mask):
-            raise SystemExit(f"loso: {im}: no mask {mask}")
-        name = os.path.basename(im)
-        items.append(dataset.Item(im, mask, os.path.relpath(im, root), muscle, group, name.split("_")[0]))
-    if not items:
-        raise SystemExit(f"loso: {root}: no <muscle>/<group>/Images/* with a mask")
-    return items
-
-
 def main(argv):
     if len(argv) not in (6, 7):
         raise SystemExit(__doc__)
     init, ph, ph_fields, real, out, minutes = argv[:6]
     exe = argv[6] if len(argv) == 7 else None
     os.makedirs(out, exist_ok=True)
-    reals = real_items(real)
+    reals, _ = dataset.find_items(real)
+    if not reals:
+        raise SystemExit(f"loso: {real}: no <muscle>/<group>/Images/* with a mask")
     real_fields = finetune.go_fields(reals, exe, out)
     pf = {} if ph_fields == "none" else dataset.read_fields(ph_fields)
     phs, _ = dataset.find_items(ph)

@@ -85,6 +85,18 @@ class TestDataset(unittest.TestCase):
         i = [it.rel for it in data.items].index("TA/Pathological/Images/TAP1_2.png")
         self.assertEqual(data.split[i], "val")
 
+    def test_mask_matches_by_stem_as_the_go_core(self):
+        # core/study/dataset: same name, else the same stem with .png, any case.
+        with tempfile.TemporaryDirectory() as d:
+            for sub, names in (("Images", ["A_1.tif", "B_1.png", "C_1.bmp"]), ("Masks", ["a_1.PNG", "B_1.png"])):
+                os.makedirs(os.path.join(d, "VL", "Healthy", sub))
+                for n in names:
+                    Image.new("L", (4, 4)).save(os.path.join(d, "VL", "Healthy", sub, n), format="PNG")
+            items, unmatched = dataset.find_items(d)
+            self.assertEqual([(os.path.basename(it.image), os.path.basename(it.mask)) for it in items],
+                             [("A_1.tif", "a_1.PNG"), ("B_1.png", "B_1.png")])
+            self.assertEqual([os.path.basename(u) for u in unmatched], ["C_1.bmp"])
+
     def test_full_res_metrics_of_a_cropped_field(self):
         # A model that predicts the letterboxed mask exactly scores full-res
         # Dice ~1 on an image cropped to a field smaller than the image, and
