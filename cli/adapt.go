@@ -28,7 +28,7 @@ func runAdapt(args []string, stdout, stderr io.Writer) error {
 	data := fl.String("data", "", "corrected images: a folder or a ZIP in the seed layout (required; at least 8 images of 2 patients)")
 	out := fl.String("out", "", "the adapted model to write, .onnx (required); the card goes beside it as .md")
 	model := fl.String("model", "", "parent ONNX model (default: the embedded "+models.DefaultName+")")
-	epochs := fl.Int("epochs", 12, "passes over the training images")
+	epochs := fl.Int("epochs", 0, "passes over the training images (0: about 256 images' worth, at least 12)")
 	last := fl.Int("train-last", 0, "train only the last K convolutions (0: all)")
 	lr := fl.Float64("lr", 3e-4, "Adam step size")
 	seed := fl.Uint64("seed", 1, "seed of the held-out split, the order and the augmentation")
@@ -43,8 +43,8 @@ func runAdapt(args []string, stdout, stderr io.Writer) error {
 	if !strings.HasSuffix(strings.ToLower(*out), ".onnx") {
 		return usageError("--out %s: must end in .onnx", *out)
 	}
-	if *epochs < 1 || *last < 0 || *lr <= 0 {
-		return usageError("--epochs must be ≥ 1, --train-last ≥ 0, --lr > 0")
+	if *epochs < 0 || *last < 0 || *lr <= 0 {
+		return usageError("--epochs must be ≥ 0, --train-last ≥ 0, --lr > 0")
 	}
 	pname, parent := models.Default()
 	pname += ".onnx"

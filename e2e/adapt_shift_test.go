@@ -17,9 +17,16 @@ import (
 	"myoseg/core/study/phantom"
 )
 
-// shiftStyle is the second "scanner" of the experiment (phantom.Styles):
-// the shipped model scores Dice about 0.4 on it.
-const shiftStyle = "c"
+// The experiment: a clinic's model trained on one scanner (model v1, the
+// version 1 phantoms) meets a second scanner (phantom.Styles "b": darker,
+// more contrasted, coarse speckle, a noise floor), on which it scores Dice
+// about 0.5. The shipped model (v4) is no use here: trained with scanner
+// augmentation it already scores 0.98 on style b (docs/adapt.md), leaving
+// nothing to adapt to.
+const (
+	shiftStyle = "b"
+	shiftModel = "../models/myoseg-unet-phantom-v1.onnx"
+)
 
 // TestAdaptDomainShift is issue 13's experiment, done as a clinician would
 // in the browser: images from a "scanner" the model never saw are
@@ -46,9 +53,10 @@ func TestAdaptDomainShift(t *testing.T) {
 		all = append(all, f.name)
 	}
 	var base, corrected float64
-	step(t, "segment with the shipped model", func(t *testing.T) {
+	step(t, "segment with the clinic's model", func(t *testing.T) {
 		run(t, ctx, 60*time.Second, chromedp.Navigate(srv.URL))
 		waitFor(t, ctx, segmentTimeout, `document.body.dataset.model && document.querySelector('#adapt-btn') !== null`)
+		useModelFile(t, ctx, shiftModel)
 		var paths []string
 		for _, f := range append(append([]phantomFile{}, adapt...), test...) {
 			paths = append(paths, f.path)
@@ -180,11 +188,11 @@ func TestAdaptDomainShift(t *testing.T) {
 // not show).
 var shiftMuscles = map[string]bool{"BB": true, "TA": true, "GM": true}
 
-// shiftPhantoms writes version 2 phantoms of shiftMuscles in shiftStyle: at least nAdapt
+// shiftPhantoms writes version 1 phantoms of shiftMuscles in shiftStyle: at least nAdapt
 // images of whole patients to correct, then nTest of other patients.
 func shiftPhantoms(t *testing.T, dir string, nAdapt, nTest int) (adapt, test []phantomFile) {
 	t.Helper()
-	cfg := phantom.Config{Seed: 4242, N: 1000, PathologicalFraction: 0.5, Version: phantom.V2, Style: shiftStyle}
+	cfg := phantom.Config{Seed: 4242, N: 1000, PathologicalFraction: 0.5, Version: phantom.V1, Style: shiftStyle}
 	for i := 0; len(test) < nTest; i++ {
 		s, err := phantom.Generate(cfg, i)
 		if err != nil {

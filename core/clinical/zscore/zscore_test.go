@@ -40,7 +40,7 @@ func TestComputeMatchesIndependentNumbers(t *testing.T) {
 
 // The transcribed table must equal the shared JSON, number for number.
 func TestReferenceMatchesSharedJSON(t *testing.T) {
-	const path = "../../../shared/reference/echo-intensity-reference.json"
+	const path = "../../../../shared/reference/echo-intensity-reference.json"
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Skipf("shared reference not reachable at %s: %v", path, err)

@@ -14,7 +14,7 @@ import (
 
 // realDir holds the shared real ultrasound TIFFs: /work/main/core/imaging/decode →
 // /work/shared is ../../../shared.
-const realDir = "../../../shared/data/real"
+const realDir = "../../../../shared/data/real"
 
 // realRef is, per file, the mean grey computed by Pillow + numpy as
 // mean(round(0.299 R + 0.587 G + 0.114 B)) (identical to Pillow's

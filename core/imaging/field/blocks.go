@@ -55,33 +55,40 @@ func erode(m mask.Mask, outsideSet bool) mask.Mask {
 	return r
 }
 
-// blockGrid holds the per-block speckle decision.
+// blockGrid holds the per-block decisions.
 type blockGrid struct {
 	bw, bh  int
 	speckle mask.Mask
+	// dim marks faint tissue: blocks too dark to be speckle (most pixels at
+	// the background level) whose few content pixels are faint and scattered,
+	// as deep tissue without enough gain is (doc.go, step 3).
+	dim mask.Mask
 }
 
 // blockStats judges every 8×8 block (edge blocks may be smaller). For each
 // pixel it counts whether it is content and whether it differs from its right
 // and from its lower neighbour (the last column and row compare with the left
 // and upper neighbour instead, so edge blocks are judged like the others).
-func blockStats(p pixels, content *[256]bool) blockGrid {
+func blockStats(p pixels, content *[256]bool, bg int) blockGrid {
 	bw := (p.w + blockSize - 1) / blockSize
 	bh := (p.h + blockSize - 1) / blockSize
-	grid := blockGrid{bw: bw, bh: bh, speckle: mask.New(bw, bh)}
-	var lut [256]int32
+	grid := blockGrid{bw: bw, bh: bh, speckle: mask.New(bw, bh), dim: mask.New(bw, bh)}
+	var lut, excess [256]int32
 	for v, c := range content {
 		if c {
 			lut[v] = 1
+			excess[v] = int32(abs(v - bg))
 		}
 	}
 	nContent := make([]int32, bw)
 	nEither := make([]int32, bw)
 	nBoth := make([]int32, bw)
+	sExcess := make([]int32, bw)
 	for by := 0; by < bh; by++ {
 		clear(nContent)
 		clear(nEither)
 		clear(nBoth)
+		clear(sExcess)
 		y0, y1 := by*blockSize, min(by*blockSize+blockSize, p.h)
 		for y := y0; y < y1; y++ {
 			r := p.row(y)
@@ -99,21 +106,27 @@ func blockStats(p pixels, content *[256]bool) blockGrid {
 				if x1 == p.w {
 					n--
 				}
-				c, e, b := pixelCounts(r[x0:x0+n], r[x0+1:x0+n+1], d[x0:x0+n], &lut)
+				c, e, b, s := pixelCounts(r[x0:x0+n], r[x0+1:x0+n+1], d[x0:x0+n], &lut, &excess)
 				if x1 == p.w {
-					c2, e2, b2 := pixelCounts(r[p.w-1:p.w], r[p.w-2:p.w-1], d[p.w-1:p.w], &lut)
-					c, e, b = c+c2, e+e2, b+b2
+					c2, e2, b2, s2 := pixelCounts(r[p.w-1:p.w], r[p.w-2:p.w-1], d[p.w-1:p.w], &lut, &excess)
+					c, e, b, s = c+c2, e+e2, b+b2, s+s2
 				}
 				nContent[bx] += c
 				nEither[bx] += e
 				nBoth[bx] += b
+				sExcess[bx] += s
 			}
 		}
 		for bx := 0; bx < bw; bx++ {
 			n := float64((min(bx*blockSize+blockSize, p.w) - bx*blockSize) * (y1 - y0))
-			grid.speckle.Pix[by*bw+bx] = float64(nContent[bx]) >= minContentFrac*n &&
+			c := float64(nContent[bx])
+			sp := c >= minContentFrac*n &&
 				float64(nEither[bx]) >= minEitherFrac*n &&
 				float64(nBoth[bx]) >= minBothFrac*n
+			grid.speckle.Pix[by*bw+bx] = sp
+			grid.dim.Pix[by*bw+bx] = !sp && bg >= 0 && c >= minDimFrac*n &&
+				float64(sExcess[bx]) <= maxDimExcess*c &&
+				float64(nBoth[bx]) >= minDimBoth*c
 		}
 	}
 	return grid
@@ -122,11 +135,12 @@ func blockStats(p pixels, content *[256]bool) blockGrid {
 // pixelCounts counts, over the pixels v[i] with right neighbours rt[i] and
 // lower neighbours dn[i], the content pixels, those differing from either
 // neighbour and those differing from both.
-func pixelCounts(v, rt, dn []uint8, lut *[256]int32) (c, e, b int32) {
+func pixelCounts(v, rt, dn []uint8, lut, excess *[256]int32) (c, e, b, s int32) {
 	rt = rt[:len(v)]
 	dn = dn[:len(v)]
 	for i, x := range v {
 		c += lut[x]
+		s += excess[x]
 		var h, d int32
 		if x != rt[i] {
 			h = 1
@@ -137,7 +151,7 @@ func pixelCounts(v, rt, dn []uint8, lut *[256]int32) (c, e, b int32) {
 		e += h | d
 		b += h & d
 	}
-	return c, e, b
+	return c, e, b, s
 }
 
 // fieldComponent closes the speckle map, labels its 8-connected components and
@@ -168,5 +182,37 @@ func fieldComponent(grid blockGrid) (mask.Mask, bool) {
 	for i, l := range label {
 		comp.Pix[i] = l == int32(best+1)
 	}
-	return mask.FillHoles(comp), true
+	return mask.FillHoles(growDim(comp, grid.dim)), true
+}
+
+// growDim adds to comp the dim blocks 4-connected to it through dim blocks:
+// the faint deep part of a field whose gain falls off with depth. A screen
+// capture's surroundings hold no dim blocks (flat background, bright text),
+// so the growth stops at the field's edge.
+func growDim(comp, dim mask.Mask) mask.Mask {
+	out := mask.New(comp.W, comp.H)
+	copy(out.Pix, comp.Pix)
+	var stack []int
+	for i, on := range comp.Pix {
+		if on {
+			stack = append(stack, i)
+		}
+	}
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		x, y := i%comp.W, i/comp.W
+		for _, d := range [4][2]int{{1, 0}, {-1, 0}, {0, 1}, {0, -1}} {
+			nx, ny := x+d[0], y+d[1]
+			if nx < 0 || ny < 0 || nx >= comp.W || ny >= comp.H {
+				continue
+			}
+			j := ny*comp.W + nx
+			if dim.Pix[j] && !out.Pix[j] {
+				out.Pix[j] = true
+				stack = append(stack, j)
+			}
+		}
+	}
+	return out
 }

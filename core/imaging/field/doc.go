@@ -32,6 +32,16 @@
 //     its holes (anechoic areas, dark vessels) are filled. The stray speckle
 //     blocks that dense text or a logo produce stay in their own small
 //     components and are dropped.
+//     Then the component grows, block by 4-connected block, into faint
+//     tissue: blocks that are not speckle but where at least 15 % of the
+//     pixels are content, their mean distance from the background grey is at
+//     most 40 levels and at least half of them differ from both neighbours.
+//     That is deep tissue imaged with too little gain (most pixels at black,
+//     scattered faint echoes and noise above it); text and scale strokes are
+//     far brighter and lines differ from one neighbour only, and a flat
+//     background holds no content at all, so the growth stops at the field's
+//     edge. Without it, a muscle lying deep in such a field was cut off (in
+//     a darker scanner's phantoms, one muscle entirely; TestDetectFaintDepth).
 //  4. Edges to the pixel. The component's interior (the component eroded by one
 //     block) is field for certain. From it a flood fill grows, 4-connected,
 //     through the ring of blocks around the component's edge (at most two blocks
@@ -59,10 +69,11 @@
 //
 // # Limits
 //
-// Parts of the field darker than the background tolerance and touching the
-// field's edge (a deep shadow at the border of a panoramic band) are not
-// speckle and stay outside; the rectangle is usually set by brighter parts of
-// the same edge. A capture without a flat background whose field does not fill
+// Parts of the field that are smooth and dark (no noise floor, almost no
+// pixel differing from its neighbours: a strongly smoothed, unamplified
+// depth such as phantom style "c") are neither speckle nor faint tissue and
+// stay outside; so do parts entirely at the background grey. The rectangle is
+// usually set by brighter parts of the same edge. A capture without a flat background whose field does not fill
 // the frame gets a rectangle up to one block (8 px) too large per side, as the
 // ring then has no background to stop at. Two B-mode views side by side give
 // the larger one. In a JPEG-compressed capture the ringing beside the field's

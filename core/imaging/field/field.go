@@ -18,6 +18,16 @@ const (
 	minBothFrac    = 0.15
 )
 
+// Faint tissue (blockGrid.dim): at least minDimFrac of a block's pixels are
+// content, their mean distance from the background grey is at most
+// maxDimExcess levels (text and UI strokes are far brighter), and at least
+// minDimBoth of them differ from both neighbours (scattered, not a line).
+const (
+	minDimFrac   = 0.15
+	maxDimExcess = 40
+	minDimBoth   = 0.5
+)
+
 // Plausibility: the field must hold at least this many speckle blocks and this
 // fraction of the image's blocks.
 const (
@@ -103,7 +113,7 @@ func analyse(g *image.Gray, wantMask bool) (Result, *image.Gray) {
 		content[v] = res.Background < 0 || abs(v-res.Background) > res.Tolerance
 	}
 
-	grid := blockStats(px, &content)
+	grid := blockStats(px, &content, res.Background)
 	comp, ok := fieldComponent(grid)
 	if !ok {
 		return res, fullMask(b, wantMask)

@@ -15,7 +15,7 @@ import (
 
 // realDir holds the real captures (see shared/data/real/README.md for their
 // sources and licences).
-const realDir = "../../../shared/data/real"
+const realDir = "../../../../shared/data/real"
 
 // loadGray decodes a TIFF and converts it to 8-bit grey with BT.601 luma,
 // rounded, as docs/architecture.md fixes for colour images.

@@ -113,3 +113,13 @@ func TestTrainedOnSaysTheAdaptationFirst(t *testing.T) {
 		t.Errorf("trainedOn = %q, want %q", got, want)
 	}
 }
+
+// A small set gets more epochs, so that it still gets enough Adam steps; a
+// large one at least 12.
+func TestAutoEpochs(t *testing.T) {
+	for _, c := range []struct{ n, want int }{{0, 12}, {6, 43}, {8, 32}, {11, 24}, {21, 13}, {22, 12}, {500, 12}} {
+		if got := AutoEpochs(c.n); got != c.want {
+			t.Errorf("AutoEpochs(%d) = %d, want %d", c.n, got, c.want)
+		}
+	}
+}
