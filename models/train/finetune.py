@@ -2,7 +2,7 @@
 (the page's "corrected images" ZIP, or a folder), with the page's held-out rule.
 
     models/train/retrain --init MODEL.onnx --data ZIP_OR_DIR --name NAME [--outdir models]
-                         [--epochs 12] [--lr 5e-4] [--batch 4] [--minutes 20] [--split-seed 0]
+                         [--epochs 0] [--lr 5e-4] [--batch 4] [--minutes 20] [--split-seed 0]
                          [--hold-out 0.25] [--fields auto|go|none|CSV] [--trained-on TEXT] [--out RUNDIR]
                          [any other train.py option, e.g. --threads 1 --no-augment]
 
@@ -72,7 +72,8 @@ def parse_args(argv=None):
     p.add_argument("--out", help="run folder (default models/train/runs/NAME)")
     p.add_argument("--outdir", default=os.path.normpath(os.path.join(HERE, "..")),
                    help="where NAME.onnx, its parity fixture and NAME.md go (default models/)")
-    p.add_argument("--epochs", type=int, default=12, help="passes over the training patients' images")
+    p.add_argument("--epochs", type=int, default=0,
+                   help="passes over the training patients' images (0: auto_epochs, as the Go core's adapt)")
     p.add_argument("--lr", type=float, default=5e-4, help="Adam peak learning rate (cosine decay over the epochs)")
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--warmup", type=int, default=5, help="steps of linear LR warm-up")
@@ -376,6 +377,11 @@ def main(argv=None):
             print(f"retrain: the unpacked ZIP is in {tmp}")
 
 
+def auto_epochs(n_train):
+    """core/nn/train.AutoEpochs: enough epochs for about 256 training images, at least 12."""
+    return max(12, -(-256 // n_train)) if n_train > 0 else 12
+
+
 def run(a, extra, argv, parent, root, data_label, items, unmatched, tp, hp, fields, inputs, t0):
     import check_onnx
     import export
@@ -384,6 +390,8 @@ def run(a, extra, argv, parent, root, data_label, items, unmatched, tp, hp, fiel
     held = set(hp)
     n_train = sum(it.subject not in held for it in items)
     n_held = len(items) - n_train
+    if a.epochs <= 0:
+        a.epochs = auto_epochs(n_train)
     print(f"retrain: {len(items)} images of {len(tp) + len(hp)} patients in {data_label}"
           + (f" ({len(unmatched)} without a mask skipped)" if unmatched else "")
           + f"; held out {n_held} images of patients {', '.join(hp)}; training on {n_train} images of "

@@ -210,6 +210,10 @@ def write_pair(d, muscle, name, img, msk):
 class TestFewShot(unittest.TestCase):
     """finetune.py (retrain --init): the page's held-out rule, ZIP checks, and a tiny end-to-end run."""
 
+    def test_auto_epochs_matches_go(self):
+        # core/nn/train TestAutoEpochs' table.
+        self.assertEqual([finetune.auto_epochs(n) for n in (0, 6, 8, 11, 21, 22, 500)], [12, 43, 32, 24, 13, 12, 12])
+
     def test_held_out_rule_matches_go(self):
         # Expected values printed by Go (math/rand/v2 and a copy of core/nn/train splitByPatient).
         r = heldout.GoPCG(1, 2)

@@ -13,7 +13,7 @@ import (
 )
 
 // realDir holds the shared real ultrasound TIFFs: /work/main/core/imaging/decode →
-// /work/shared is ../../../shared.
+// /work/shared is ../../../../shared.
 const realDir = "../../../../shared/data/real"
 
 // realRef is, per file, the mean grey computed by Pillow + numpy as
