@@ -169,6 +169,12 @@ func TestOps(t *testing.T) {
 				v := func(r, c int) float32 { return x[r*22+c] }
 				return float64(max(v(2*y, 2*xx), v(2*y, 2*xx+1), v(2*y+1, 2*xx), v(2*y+1, 2*xx+1)))
 			}},
+		{"maxpool 2x2/2 rows of two AVX-512 blocks and a tail", []int{1, 1, 2, 70}, []int{1, 1, 1, 35},
+			[]onnxtest.Node{{Op: "MaxPool", Inputs: []string{"x"}, Outputs: []string{"y"}, Ints: map[string][]int64{"kernel_shape": {2, 2}, "strides": {2, 2}}}}, nil,
+			func(i int) float64 {
+				v := func(r, c int) float32 { return x[r*70+c] }
+				return float64(max(v(0, 2*i), v(0, 2*i+1), v(1, 2*i), v(1, 2*i+1)))
+			}},
 		{"maxpool 3x3/1 pad 1", []int{1, 3, 4, 6}, []int{1, 3, 4, 6},
 			[]onnxtest.Node{{Op: "MaxPool", Inputs: []string{"x"}, Outputs: []string{"y"}, Ints: map[string][]int64{"kernel_shape": {3, 3}, "pads": {1, 1, 1, 1}}}}, nil,
 			func(i int) float64 {

@@ -29,7 +29,44 @@ func SIMD() string {
 // no AVX Winograd kernels, so 3×3 convolutions stay direct.
 func vecWinograd(*convStep) bool { return false }
 
-func maxPool2Vec([]float32, []float32, []float32) int { return 0 }
+// maxPool2Vec is the 2×2/2 max-pool of rows r0, r1 into y, 16 outputs at
+// a time on AVX-512: vertical maxima of 32 columns in two vectors, then the
+// even and odd columns gathered by two two-vector permutes. It returns how
+// many outputs it wrote (none without AVX-512). VMAXPS does not propagate a
+// NaN in its first operand as Go's max does; the model's activations hold
+// none.
+func maxPool2Vec(r0, r1, y []float32) int {
+	if !haveAVX512 {
+		return 0
+	}
+	even := archsimd.LoadUint32x16Array(&[16]uint32{0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30})
+	odd := archsimd.LoadUint32x16Array(&[16]uint32{1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31})
+	ox := 0
+	for ; 2*ox+32 <= len(r0) && 2*ox+32 <= len(r1) && ox+16 <= len(y); ox += 16 {
+		a, b := r0[2*ox:][:32], r1[2*ox:][:32]
+		lo := archsimd.LoadFloat32x16(a[:16]).Max(archsimd.LoadFloat32x16(b[:16]))
+		hi := archsimd.LoadFloat32x16(a[16:]).Max(archsimd.LoadFloat32x16(b[16:]))
+		lo.ConcatPermute(hi, even).Max(lo.ConcatPermute(hi, odd)).Store(y[ox:][:16])
+	}
+	return ox
+}
+
+// sigmoid16 is sigmoid4 (simd_wasm.go) on AVX-512: 1/(1+e^−x) in float32,
+// e^x by x = k·ln2 + r, a degree-7 polynomial and 2^k built in the exponent
+// bits; x clamped to ±87. Max |error| against float64: a few 1e-8
+// (TestSigmoid16).
+func sigmoid16(x archsimd.Float32x16) archsimd.Float32x16 {
+	b := archsimd.BroadcastFloat32x16
+	x = archsimd.Float32x16{}.Sub(x).Max(b(-87)).Min(b(87)) // e^−x
+	k := x.Mul(b(1.44269504088896341)).RoundScaled(0)
+	r := x.Sub(k.Mul(b(0.693359375))).Sub(k.Mul(b(-2.12194440e-4)))
+	p := b(1.0 / 5040)
+	for _, c := range [...]float32{1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1, 1} {
+		p = p.Mul(r).Add(b(c))
+	}
+	e := p.Mul(k.ConvertToInt32().Add(archsimd.BroadcastInt32x16(127)).ShiftAllLeft(23).AsFloat32x16())
+	return b(1).Div(b(1).Add(e))
+}
 
 func gemmVec([]float32, []float32, []int32, int, []float32) int         { return 0 }
 func (w *winograd) input4Vec(*convStep, []float32, []float32, int) int  { return 0 }
@@ -59,6 +96,8 @@ func (s *convStep) storeVec16(out []float32, o, y, x int, v archsimd.Float32x16)
 		v.Store(dst)
 	case actRelu:
 		v.Max(archsimd.Float32x16{}).Store(dst)
+	case actSigmoid:
+		sigmoid16(v).Store(dst)
 	default:
 		v.Store(dst)
 		for j := range dst {
