@@ -25,9 +25,19 @@ func SIMD() string {
 	return ""
 }
 
-// vecWinograd: the AVX direct kernels beat scalar Winograd, and there are
-// no AVX Winograd kernels, so 3×3 convolutions stay direct.
-func vecWinograd(*convStep) bool { return false }
+// vecWinograd: with AVX-512, 3×3 convolutions whose tile rows fill a
+// vector of 8 (at least 8 tiles, 32 output columns) and with at least
+// winoMinOut output channels take Winograd F(4×4,3×3) on 16 tiles at once,
+// then 8 (the transforms of winograd4.go on Float32x16 and Float32x8, the
+// products on the direct kernel's 4-channel × 16 register block and a
+// 4 × 8 one). Narrower rows, fewer channels, and AVX2 stay on the direct
+// kernels.
+func vecWinograd(s *convStep) bool {
+	return haveAVX512 && s.wino != nil && s.wino.tile == 4 && s.wino.tw >= 8 && s.co >= winoMinOut
+}
+
+// winoMinOut: below it the direct kernel wins (BenchmarkShippedModel).
+const winoMinOut = 8
 
 // maxPool2Vec is the 2×2/2 max-pool of rows r0, r1 into y, 16 outputs at
 // a time on AVX-512: vertical maxima of 32 columns in two vectors, then the
@@ -68,9 +78,268 @@ func sigmoid16(x archsimd.Float32x16) archsimd.Float32x16 {
 	return b(1).Div(b(1).Add(e))
 }
 
-func gemmVec([]float32, []float32, []int32, int, []float32) int         { return 0 }
-func (w *winograd) input4Vec(*convStep, []float32, []float32, int) int  { return 0 }
-func (w *winograd) output4Vec(*convStep, []float32, []float32, int) int { return 0 }
+type f32x16 = archsimd.Float32x16
+
+func bcast16(v float32) f32x16 { return archsimd.BroadcastFloat32x16(v) }
+func load16(s []float32) f32x16 { return archsimd.LoadFloat32x16(s[:16]) }
+
+// gemmVec computes the Winograd products of one block of 4 output channels
+// over 16 tiles at a time; it returns how many tiles it did.
+func gemmVec(up, vx []float32, off []int32, tw int, mr []float32) int {
+	if !haveAVX512 {
+		return 0
+	}
+	tx := 0
+	for ; tx+16 <= tw; tx += 16 {
+		var c [4]f32x16
+		kern4x16z(up, vx, off, tx, &c)
+		for i := range c {
+			c[i].Store(mr[i*tw+tx:][:16])
+		}
+	}
+	for ; tx+8 <= tw; tx += 8 {
+		var c [4]f32x8
+		kern4x8y(up, vx, off, tx, &c)
+		for i := range c {
+			c[i].Store(mr[i*tw+tx:][:8])
+		}
+	}
+	return tx
+}
+
+type f32x8 = archsimd.Float32x8
+
+func bcast8(v float32) f32x8  { return archsimd.BroadcastFloat32x8(v) }
+func load8(s []float32) f32x8 { return archsimd.LoadFloat32x8(s[:8]) }
+
+// kern4x8y is kern4x16z for 8 pixels (or tiles).
+func kern4x8y(w, p []float32, off []int32, base int, c *[4]f32x8) {
+	var c0, c1, c2, c3 f32x8
+	w = w[:4*len(off)]
+	for k, o := range off {
+		b := load8(p[base+int(o):])
+		a := w[4*k : 4*k+4]
+		c0 = bcast8(a[0]).MulAdd(b, c0)
+		c1 = bcast8(a[1]).MulAdd(b, c1)
+		c2 = bcast8(a[2]).MulAdd(b, c2)
+		c3 = bcast8(a[3]).MulAdd(b, c3)
+	}
+	*c = [4]f32x8{c0, c1, c2, c3}
+}
+
+// bt6y and at6y are bt6 and at6 on 8 tiles.
+func bt6y(d0, d1, d2, d3, d4, d5 f32x8) (t0, t1, t2, t3, t4, t5 f32x8) {
+	two, four, five := bcast8(2), bcast8(4), bcast8(5)
+	t0 = four.Mul(d0).Sub(five.Mul(d2)).Add(d4)
+	t1 = d3.Add(d4).Sub(four.Mul(d1.Add(d2)))
+	t2 = d4.Sub(d3).Add(four.Mul(d1.Sub(d2)))
+	t3 = d4.Sub(d2).Add(two.Mul(d3.Sub(d1)))
+	t4 = d4.Sub(d2).Add(two.Mul(d1.Sub(d3)))
+	t5 = four.Mul(d1).Sub(five.Mul(d3)).Add(d5)
+	return
+}
+
+func at6y(m0, m1, m2, m3, m4, m5 f32x8) (y0, y1, y2, y3 f32x8) {
+	a, b := m1.Add(m2), m1.Sub(m2)
+	c, d := m3.Add(m4), m3.Sub(m4)
+	return m0.Add(a).Add(c), b.Add(bcast8(2).Mul(d)), a.Add(bcast8(4).Mul(c)), b.Add(bcast8(8).Mul(d)).Add(m5)
+}
+
+// input8 is input4Vec's loop for 8 tiles from tx.
+func (w *winograd) input8(s *convStep, pc, vc []float32, tx int) {
+	qw, wp := w.wp/4, w.wp
+	st := s.ci * w.tw
+	var t [36][8]float32
+	for j := 0; j < 6; j++ {
+		o := (j&3)*qw + tx + j>>2
+		t0, t1, t2, t3, t4, t5 := bt6y(load8(pc[o:]), load8(pc[wp+o:]), load8(pc[2*wp+o:]),
+			load8(pc[3*wp+o:]), load8(pc[4*wp+o:]), load8(pc[5*wp+o:]))
+		t0.StoreArray(&t[j])
+		t1.StoreArray(&t[6+j])
+		t2.StoreArray(&t[12+j])
+		t3.StoreArray(&t[18+j])
+		t4.StoreArray(&t[24+j])
+		t5.StoreArray(&t[30+j])
+	}
+	for i := 0; i < 6; i++ {
+		r := t[6*i : 6*i+6]
+		v0, v1, v2, v3, v4, v5 := bt6y(archsimd.LoadFloat32x8Array(&r[0]), archsimd.LoadFloat32x8Array(&r[1]), archsimd.LoadFloat32x8Array(&r[2]),
+			archsimd.LoadFloat32x8Array(&r[3]), archsimd.LoadFloat32x8Array(&r[4]), archsimd.LoadFloat32x8Array(&r[5]))
+		b := 6*i*st + tx
+		v0.Store(vc[b:][:8])
+		v1.Store(vc[b+st:][:8])
+		v2.Store(vc[b+2*st:][:8])
+		v3.Store(vc[b+3*st:][:8])
+		v4.Store(vc[b+4*st:][:8])
+		v5.Store(vc[b+5*st:][:8])
+	}
+}
+
+// output8 is output4Vec's loop for 8 tiles from tx of channel o.
+func (w *winograd) output8(s *convStep, mo []float32, rows [4][]float32, o, tx int) {
+	os := ((s.co + 3) &^ 3) * w.tw
+	b := bcast8(s.bias[o])
+	var r [24][8]float32
+	var t [4][8]float32
+	for j := 0; j < 6; j++ {
+		r0, r1, r2, r3 := at6y(load8(mo[j*os+tx:]), load8(mo[(6+j)*os+tx:]), load8(mo[(12+j)*os+tx:]),
+			load8(mo[(18+j)*os+tx:]), load8(mo[(24+j)*os+tx:]), load8(mo[(30+j)*os+tx:]))
+		r0.StoreArray(&r[j])
+		r1.StoreArray(&r[6+j])
+		r2.StoreArray(&r[12+j])
+		r3.StoreArray(&r[18+j])
+	}
+	for k, row := range rows {
+		if row == nil {
+			continue
+		}
+		q := r[6*k : 6*k+6]
+		y0, y1, y2, y3 := at6y(archsimd.LoadFloat32x8Array(&q[0]), archsimd.LoadFloat32x8Array(&q[1]), archsimd.LoadFloat32x8Array(&q[2]),
+			archsimd.LoadFloat32x8Array(&q[3]), archsimd.LoadFloat32x8Array(&q[4]), archsimd.LoadFloat32x8Array(&q[5]))
+		y0, y1, y2, y3 = y0.Add(b), y1.Add(b), y2.Add(b), y3.Add(b)
+		if s.act.kind == actRelu {
+			z := f32x8{}
+			y0, y1, y2, y3 = y0.Max(z), y1.Max(z), y2.Max(z), y3.Max(z)
+		}
+		y0.StoreArray(&t[0])
+		y1.StoreArray(&t[1])
+		y2.StoreArray(&t[2])
+		y3.StoreArray(&t[3])
+		d := row[4*tx : 4*tx+32]
+		for i := 0; i < 8; i++ {
+			d[4*i], d[4*i+1], d[4*i+2], d[4*i+3] = t[0][i], t[1][i], t[2][i], t[3][i]
+		}
+		if s.act.kind != actNone && s.act.kind != actRelu {
+			for i, x := range d {
+				d[i] = s.act.one(x)
+			}
+		}
+	}
+}
+
+// bt6z and at6z are bt6 and at6 on 16 tiles, in the same order of operations.
+func bt6z(d0, d1, d2, d3, d4, d5 f32x16) (t0, t1, t2, t3, t4, t5 f32x16) {
+	two, four, five := bcast16(2), bcast16(4), bcast16(5)
+	t0 = four.Mul(d0).Sub(five.Mul(d2)).Add(d4)
+	t1 = d3.Add(d4).Sub(four.Mul(d1.Add(d2)))
+	t2 = d4.Sub(d3).Add(four.Mul(d1.Sub(d2)))
+	t3 = d4.Sub(d2).Add(two.Mul(d3.Sub(d1)))
+	t4 = d4.Sub(d2).Add(two.Mul(d1.Sub(d3)))
+	t5 = four.Mul(d1).Sub(five.Mul(d3)).Add(d5)
+	return
+}
+
+func at6z(m0, m1, m2, m3, m4, m5 f32x16) (y0, y1, y2, y3 f32x16) {
+	a, b := m1.Add(m2), m1.Sub(m2)
+	c, d := m3.Add(m4), m3.Sub(m4)
+	return m0.Add(a).Add(c), b.Add(bcast16(2).Mul(d)), a.Add(bcast16(4).Mul(c)), b.Add(bcast16(8).Mul(d)).Add(m5)
+}
+
+// input4Vec transforms tile row ty, 16 tiles at a time (column j of 16
+// adjacent tiles is 16 adjacent floats of the deinterleaved plane); it
+// returns how many tiles it did (input4 does the rest).
+func (w *winograd) input4Vec(s *convStep, p, v []float32, ty int) int {
+	if !haveAVX512 {
+		return 0
+	}
+	plane, qw, wp := w.hp*w.wp, w.wp/4, w.wp
+	st := s.ci * w.tw
+	n, n8 := w.tw&^15, w.tw&^7
+	var t [36][16]float32 // (Bᵀ d)[i][j] of the 16 tiles at 6i+j
+	for c := 0; c < s.ci; c++ {
+		pc := p[c*plane+4*ty*wp:][:6*wp]
+		vc := v[c*w.tw:]
+		for tx := 0; tx < n; tx += 16 {
+			for j := 0; j < 6; j++ {
+				o := (j&3)*qw + tx + j>>2
+				t0, t1, t2, t3, t4, t5 := bt6z(load16(pc[o:]), load16(pc[wp+o:]), load16(pc[2*wp+o:]),
+					load16(pc[3*wp+o:]), load16(pc[4*wp+o:]), load16(pc[5*wp+o:]))
+				t0.StoreArray(&t[j])
+				t1.StoreArray(&t[6+j])
+				t2.StoreArray(&t[12+j])
+				t3.StoreArray(&t[18+j])
+				t4.StoreArray(&t[24+j])
+				t5.StoreArray(&t[30+j])
+			}
+			for i := 0; i < 6; i++ {
+				r := t[6*i : 6*i+6]
+				v0, v1, v2, v3, v4, v5 := bt6z(archsimd.LoadFloat32x16Array(&r[0]), archsimd.LoadFloat32x16Array(&r[1]), archsimd.LoadFloat32x16Array(&r[2]),
+					archsimd.LoadFloat32x16Array(&r[3]), archsimd.LoadFloat32x16Array(&r[4]), archsimd.LoadFloat32x16Array(&r[5]))
+				b := 6*i*st + tx
+				v0.Store(vc[b:][:16])
+				v1.Store(vc[b+st:][:16])
+				v2.Store(vc[b+2*st:][:16])
+				v3.Store(vc[b+3*st:][:16])
+				v4.Store(vc[b+4*st:][:16])
+				v5.Store(vc[b+5*st:][:16])
+			}
+		}
+		if n8 > n {
+			w.input8(s, pc, vc, n)
+		}
+	}
+	return n8
+}
+
+// output4Vec transforms tile row ty, 16 tiles at a time, while all 64
+// columns are inside the output; it returns how many tiles it did.
+func (w *winograd) output4Vec(s *convStep, m, out []float32, ty int) int {
+	if !haveAVX512 {
+		return 0
+	}
+	co4 := (s.co + 3) &^ 3
+	tw := w.tw
+	os := co4 * tw
+	n8 := min(tw, s.ow/4) &^ 7
+	n := n8 &^ 15
+	var r [24][16]float32 // Aᵀ M: row k, column j at 6k+j
+	var t [4][16]float32  // t[l][i]: pixel l of tile i
+	for o := 0; o < s.co; o++ {
+		b := bcast16(s.bias[o])
+		mo := m[o*tw:]
+		rows := w.outRows(s, out, o, ty)
+		for tx := 0; tx < n; tx += 16 {
+			for j := 0; j < 6; j++ {
+				r0, r1, r2, r3 := at6z(load16(mo[j*os+tx:]), load16(mo[(6+j)*os+tx:]), load16(mo[(12+j)*os+tx:]),
+					load16(mo[(18+j)*os+tx:]), load16(mo[(24+j)*os+tx:]), load16(mo[(30+j)*os+tx:]))
+				r0.StoreArray(&r[j])
+				r1.StoreArray(&r[6+j])
+				r2.StoreArray(&r[12+j])
+				r3.StoreArray(&r[18+j])
+			}
+			for k, row := range rows {
+				if row == nil {
+					continue
+				}
+				q := r[6*k : 6*k+6]
+				y0, y1, y2, y3 := at6z(archsimd.LoadFloat32x16Array(&q[0]), archsimd.LoadFloat32x16Array(&q[1]), archsimd.LoadFloat32x16Array(&q[2]),
+					archsimd.LoadFloat32x16Array(&q[3]), archsimd.LoadFloat32x16Array(&q[4]), archsimd.LoadFloat32x16Array(&q[5]))
+				y0, y1, y2, y3 = y0.Add(b), y1.Add(b), y2.Add(b), y3.Add(b)
+				if s.act.kind == actRelu {
+					z := f32x16{}
+					y0, y1, y2, y3 = y0.Max(z), y1.Max(z), y2.Max(z), y3.Max(z)
+				}
+				y0.StoreArray(&t[0])
+				y1.StoreArray(&t[1])
+				y2.StoreArray(&t[2])
+				y3.StoreArray(&t[3])
+				d := row[4*tx : 4*tx+64]
+				for i := 0; i < 16; i++ {
+					d[4*i], d[4*i+1], d[4*i+2], d[4*i+3] = t[0][i], t[1][i], t[2][i], t[3][i]
+				}
+				if s.act.kind != actNone && s.act.kind != actRelu {
+					for i, x := range d {
+						d[i] = s.act.one(x)
+					}
+				}
+			}
+		}
+		if n8 > n {
+			w.output8(s, mo, rows, o, n)
+		}
+	}
+	return n8
+}
 
 func simdRows(s *convStep, p, out []float32) bool {
 	switch {
