@@ -20,9 +20,9 @@ import (
 // The experiment: a clinic's model trained on one scanner (model v1, the
 // version 1 phantoms) meets a second scanner (phantom.Styles "b": darker,
 // more contrasted, coarse speckle, a noise floor), on which it scores Dice
-// about 0.5. The shipped model (v4) is no use here: trained with scanner
-// augmentation it already scores 0.98 on style b (docs/adapt.md), leaving
-// nothing to adapt to.
+// about 0.5. The shipped model (v4) is not the subject: trained with
+// scanner augmentation it already scores 0.98 on style b (docs/adapt.md),
+// so there is nothing for it to adapt to.
 const (
 	shiftStyle = "b"
 	shiftModel = "../models/myoseg-unet-phantom-v1.onnx"

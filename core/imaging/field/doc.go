@@ -72,10 +72,11 @@
 // Parts of the field that are smooth and dark (no noise floor, almost no
 // pixel differing from its neighbours: a strongly smoothed, unamplified
 // depth such as phantom style "c") are neither speckle nor faint tissue and
-// stay outside; so do parts entirely at the background grey. The rectangle is
-// usually set by brighter parts of the same edge. A capture without a flat background whose field does not fill
-// the frame gets a rectangle up to one block (8 px) too large per side, as the
-// ring then has no background to stop at. Two B-mode views side by side give
+// stay outside; so do parts entirely at the background grey. The rectangle
+// is usually set by brighter parts of the same edge. A capture without a
+// flat background whose field does not fill the frame gets a rectangle up
+// to one block (8 px) too large per side, as the ring then has no
+// background to stop at. Two B-mode views side by side give
 // the larger one. In a JPEG-compressed capture the ringing beside the field's
 // edge is content, so edges may move outward by up to one JPEG block (8 px).
 // Text burned in inside the field itself (calipers, annotations) is inside

@@ -80,7 +80,7 @@ func sigmoid16(x archsimd.Float32x16) archsimd.Float32x16 {
 
 type f32x16 = archsimd.Float32x16
 
-func bcast16(v float32) f32x16 { return archsimd.BroadcastFloat32x16(v) }
+func bcast16(v float32) f32x16  { return archsimd.BroadcastFloat32x16(v) }
 func load16(s []float32) f32x16 { return archsimd.LoadFloat32x16(s[:16]) }
 
 // gemmVec computes the Winograd products of one block of 4 output channels
