@@ -25,19 +25,27 @@ func SIMD() string {
 	return ""
 }
 
-// vecWinograd: with AVX-512, 3×3 convolutions whose tile rows fill a
-// vector of 8 (at least 8 tiles, 32 output columns) and with at least
-// winoMinOut output channels take Winograd F(4×4,3×3) on 16 tiles at once,
-// then 8 (the transforms of winograd4.go on Float32x16 and Float32x8, the
-// products on the direct kernel's 4-channel × 16 register block and a
-// 4 × 8 one). Narrower rows, fewer channels, and AVX2 stay on the direct
-// kernels.
+// vecWinograd: 3×3 convolutions whose tile rows fill a vector of 8 (at
+// least 8 tiles, 32 output columns) and with enough channels take Winograd
+// F(4×4,3×3): the transforms of winograd4.go on 16
+// tiles at once with AVX-512, then on 8 (AVX), the products on the direct
+// kernel's 4-channel × 16 FMA block (AVX-512) and a 4 × 8 one (AVX2+FMA).
+// Narrower rows and fewer channels stay on the direct kernels (thresholds
+// from a per-step timing of the shipped model: with AVX-512, ≥ 8 output
+// channels win; with AVX2 only, ≥ 16 input and output channels).
 func vecWinograd(s *convStep) bool {
-	return haveAVX512 && s.wino != nil && s.wino.tile == 4 && s.wino.tw >= 8 && s.co >= winoMinOut
+	if s.wino == nil || s.wino.tile != 4 || s.wino.tw < 8 {
+		return false
+	}
+	switch {
+	case haveAVX512:
+		return s.co >= 8
+	case haveAVX2:
+		// 8 lanes: the transforms weigh more; 8-channel layers lose.
+		return s.co >= 16 && s.ci >= 16
+	}
+	return false
 }
-
-// winoMinOut: below it the direct kernel wins (BenchmarkShippedModel).
-const winoMinOut = 8
 
 // maxPool2Vec is the 2×2/2 max-pool of rows r0, r1 into y, 16 outputs at
 // a time on AVX-512: vertical maxima of 32 columns in two vectors, then the
@@ -47,6 +55,9 @@ const winoMinOut = 8
 // none.
 func maxPool2Vec(r0, r1, y []float32) int {
 	if !haveAVX512 {
+		if haveAVX2 {
+			return maxPool2Vec8(r0, r1, y)
+		}
 		return 0
 	}
 	even := archsimd.LoadUint32x16Array(&[16]uint32{0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30})
@@ -59,6 +70,37 @@ func maxPool2Vec(r0, r1, y []float32) int {
 		lo.ConcatPermute(hi, even).Max(lo.ConcatPermute(hi, odd)).Store(y[ox:][:16])
 	}
 	return ox
+}
+
+// maxPool2Vec8 is maxPool2Vec on AVX, 4 outputs a step: vertical maxima
+// at columns c and c+1 (two overlapping loads), whose lanes 0, 2, 4, 6 hold
+// the pairs' maxima (the SIMD128 kernel's method).
+func maxPool2Vec8(r0, r1, y []float32) int {
+	ox := 0
+	var h [8]float32
+	for ; 2*ox+9 <= len(r0) && 2*ox+9 <= len(r1) && ox+4 <= len(y); ox += 4 {
+		a, b := r0[2*ox:][:9], r1[2*ox:][:9]
+		m0 := archsimd.LoadFloat32x8(a[0:8]).Max(archsimd.LoadFloat32x8(b[0:8]))
+		m1 := archsimd.LoadFloat32x8(a[1:9]).Max(archsimd.LoadFloat32x8(b[1:9]))
+		m0.Max(m1).StoreArray(&h)
+		d := y[ox : ox+4]
+		d[0], d[1], d[2], d[3] = h[0], h[2], h[4], h[6]
+	}
+	return ox
+}
+
+// sigmoid8 is sigmoid16 on AVX2.
+func sigmoid8(x archsimd.Float32x8) archsimd.Float32x8 {
+	b := archsimd.BroadcastFloat32x8
+	x = archsimd.Float32x8{}.Sub(x).Max(b(-87)).Min(b(87)) // e^−x
+	k := x.Mul(b(1.44269504088896341)).Round()
+	r := x.Sub(k.Mul(b(0.693359375))).Sub(k.Mul(b(-2.12194440e-4)))
+	p := b(1.0 / 5040)
+	for _, c := range [...]float32{1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1, 1} {
+		p = p.Mul(r).Add(b(c))
+	}
+	e := p.Mul(k.ConvertToInt32().Add(archsimd.BroadcastInt32x8(127)).ShiftAllLeft(23).AsFloat32x8())
+	return b(1).Div(b(1).Add(e))
 }
 
 // sigmoid16 is sigmoid4 (simd_wasm.go) on AVX-512: 1/(1+e^−x) in float32,
@@ -84,13 +126,13 @@ func bcast16(v float32) f32x16  { return archsimd.BroadcastFloat32x16(v) }
 func load16(s []float32) f32x16 { return archsimd.LoadFloat32x16(s[:16]) }
 
 // gemmVec computes the Winograd products of one block of 4 output channels
-// over 16 tiles at a time; it returns how many tiles it did.
+// over 16 tiles at a time (AVX-512), then 8; it returns how many tiles it did.
 func gemmVec(up, vx []float32, off []int32, tw int, mr []float32) int {
-	if !haveAVX512 {
+	if !haveAVX512 && !haveAVX2 {
 		return 0
 	}
 	tx := 0
-	for ; tx+16 <= tw; tx += 16 {
+	for ; haveAVX512 && tx+16 <= tw; tx += 16 {
 		var c [4]f32x16
 		kern4x16z(up, vx, off, tx, &c)
 		for i := range c {
@@ -235,16 +277,20 @@ func at6z(m0, m1, m2, m3, m4, m5 f32x16) (y0, y1, y2, y3 f32x16) {
 	return m0.Add(a).Add(c), b.Add(bcast16(2).Mul(d)), a.Add(bcast16(4).Mul(c)), b.Add(bcast16(8).Mul(d)).Add(m5)
 }
 
-// input4Vec transforms tile row ty, 16 tiles at a time (column j of 16
-// adjacent tiles is 16 adjacent floats of the deinterleaved plane); it
-// returns how many tiles it did (input4 does the rest).
+// input4Vec transforms tile row ty, 16 tiles at a time with AVX-512
+// (column j of 16 adjacent tiles is 16 adjacent floats of the
+// deinterleaved plane), then 8; it returns how many tiles it did (input4
+// does the rest).
 func (w *winograd) input4Vec(s *convStep, p, v []float32, ty int) int {
-	if !haveAVX512 {
+	if !haveAVX512 && !haveAVX2 {
 		return 0
 	}
 	plane, qw, wp := w.hp*w.wp, w.wp/4, w.wp
 	st := s.ci * w.tw
 	n, n8 := w.tw&^15, w.tw&^7
+	if !haveAVX512 {
+		n = 0
+	}
 	var t [36][16]float32 // (Bᵀ d)[i][j] of the 16 tiles at 6i+j
 	for c := 0; c < s.ci; c++ {
 		pc := p[c*plane+4*ty*wp:][:6*wp]
@@ -274,17 +320,18 @@ func (w *winograd) input4Vec(s *convStep, p, v []float32, ty int) int {
 				v5.Store(vc[b+5*st:][:16])
 			}
 		}
-		if n8 > n {
-			w.input8(s, pc, vc, n)
+		for tx := n; tx < n8; tx += 8 {
+			w.input8(s, pc, vc, tx)
 		}
 	}
 	return n8
 }
 
-// output4Vec transforms tile row ty, 16 tiles at a time, while all 64
-// columns are inside the output; it returns how many tiles it did.
+// output4Vec transforms tile row ty, 16 tiles at a time with AVX-512, then
+// 8, while their columns are inside the output; it returns how many tiles
+// it did.
 func (w *winograd) output4Vec(s *convStep, m, out []float32, ty int) int {
-	if !haveAVX512 {
+	if !haveAVX512 && !haveAVX2 {
 		return 0
 	}
 	co4 := (s.co + 3) &^ 3
@@ -292,6 +339,9 @@ func (w *winograd) output4Vec(s *convStep, m, out []float32, ty int) int {
 	os := co4 * tw
 	n8 := min(tw, s.ow/4) &^ 7
 	n := n8 &^ 15
+	if !haveAVX512 {
+		n = 0
+	}
 	var r [24][16]float32 // Aᵀ M: row k, column j at 6k+j
 	var t [4][16]float32  // t[l][i]: pixel l of tile i
 	for o := 0; o < s.co; o++ {
@@ -334,8 +384,8 @@ func (w *winograd) output4Vec(s *convStep, m, out []float32, ty int) int {
 				}
 			}
 		}
-		if n8 > n {
-			w.output8(s, mo, rows, o, n)
+		for tx := n; tx < n8; tx += 8 {
+			w.output8(s, mo, rows, o, tx)
 		}
 	}
 	return n8
@@ -386,6 +436,8 @@ func (s *convStep) storeVec8(out []float32, o, y, x int, v archsimd.Float32x8) {
 		v.Store(dst)
 	case actRelu:
 		v.Max(archsimd.Float32x8{}).Store(dst)
+	case actSigmoid:
+		sigmoid8(v).Store(dst)
 	default:
 		v.Store(dst)
 		for j := range dst {

@@ -30,3 +30,65 @@ func TestSigmoid16(t *testing.T) {
 	}
 	t.Logf("sigmoid16: max abs error %g", worst)
 }
+
+// TestAVX2Kernels runs the conv, op and shipped-model tests again with
+// AVX-512 turned off, on a machine that has it: the AVX2+FMA kernels
+// (direct 4 × 16, Winograd on 8 tiles) are what AVX2-only servers run.
+func TestAVX2Kernels(t *testing.T) {
+	if !haveAVX512 || !haveAVX2 {
+		t.Skip("needs AVX-512 to turn off (without it the other tests already run AVX2)")
+	}
+	haveAVX512 = false
+	defer func() { haveAVX512 = true }()
+	t.Run("conv", TestConv)
+	t.Run("ops", TestOps)
+	t.Run("shipped model", TestShippedModelParity)
+}
+
+func TestSigmoid8(t *testing.T) {
+	if !haveAVX2 {
+		t.Skip("no AVX2")
+	}
+	var worst float64
+	for x := -100.0; x <= 100; x += 0.0137 {
+		var in, out [8]float32
+		for j := range in {
+			in[j] = float32(x + float64(j)*0.003)
+		}
+		sigmoid8(archsimd.LoadFloat32x8(in[:])).Store(out[:])
+		for j, v := range out {
+			want := 1 / (1 + math.Exp(-float64(in[j])))
+			worst = math.Max(worst, math.Abs(float64(v)-want))
+		}
+	}
+	if worst > 1e-7 {
+		t.Errorf("sigmoid8: max abs error %g, want ≤ 1e-7", worst)
+	}
+	t.Logf("sigmoid8: max abs error %g", worst)
+}
+
+// BenchmarkShippedModelAVX2 times the shipped model with AVX-512 turned off:
+// what an AVX2-only server runs (Winograd, then the direct kernels only).
+func BenchmarkShippedModelAVX2(b *testing.B) {
+	if !haveAVX2 {
+		b.Skip("no AVX2")
+	}
+	n := loadShipped(b)
+	in := readF32(b, shipped+".parity-input.f32")
+	was := haveAVX512
+	haveAVX512 = false
+	defer func() { haveAVX512 = was }()
+	for _, mode := range []string{"simd", "simd-direct"} {
+		b.Run(mode, func(b *testing.B) {
+			setMode(n, mode)
+			defer setMode(n, "simd")
+			r := n.NewRunner()
+			for b.Loop() {
+				if _, err := r.Run(in); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n.MACs())*2*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
