@@ -103,6 +103,7 @@ func TestConv(t *testing.T) {
 		{"3x3 pad 2", 4, 5, 6, 4, 3, 3, 1, 1, 1, 1, 2, true, "LeakyRelu", func(v float64) float64 { return math.Max(v, 0.01*v) }},
 		{"3x3 wide leaky, co not /4", 4, 9, 33, 5, 3, 3, 1, 1, 1, 1, 1, true, "LeakyRelu", func(v float64) float64 { return math.Max(v, 0.01*v) }},
 		{"3x3 wide sigmoid", 8, 6, 40, 4, 3, 3, 1, 1, 1, 1, 1, true, "Sigmoid", sig},
+		{"1x1 one output channel, sigmoid", 8, 3, 40, 1, 1, 1, 1, 1, 1, 1, 0, true, "Sigmoid", sig},
 		// AVX-512 Winograd: tiles by 16, then 8, then the scalar tail.
 		{"3x3 Winograd 16+8+tail tiles, leaky, co not /4", 4, 9, 110, 10, 3, 3, 1, 1, 1, 1, 1, true, "LeakyRelu", func(v float64) float64 { return math.Max(v, 0.01*v) }},
 		{"3x3 Winograd 8 tiles, relu", 16, 7, 33, 8, 3, 3, 1, 1, 1, 1, 1, true, "Relu", relu},

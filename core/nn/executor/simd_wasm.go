@@ -57,6 +57,10 @@ func relu4(v f32x4) f32x4         { return v.Max(f32x4{}) }
 func store4(v f32x4, s []float32) { v.Store(s) }
 
 func simdRows(s *convStep, p, out []float32) bool {
+	if s.co == 1 {
+		s.rows1(p, out)
+		return true
+	}
 	k := s.k
 	for y := 0; y < s.oh; y++ {
 		rowBase := y * s.sh * s.wp
@@ -75,6 +79,33 @@ func simdRows(s *convStep, p, out []float32) bool {
 		}
 	}
 	return true
+}
+
+// rows1 is simdRows for one output channel (the U-Net's last 1×1
+// convolution): 16 pixels a step, so no lanes go to the padding channels
+// of a 4-channel block.
+func (s *convStep) rows1(p, out []float32) {
+	w := s.wpk[:4*s.k] // channel 0 of block 0: w[4t]
+	for y := 0; y < s.oh; y++ {
+		rowBase := y * s.sh * s.wp
+		x := 0
+		for ; x+16 <= s.ow; x += 16 {
+			var c0, c1, c2, c3 f32x4
+			for t, o := range s.off {
+				q := p[rowBase+x+int(o):][:16]
+				a := bcast(w[4*t])
+				c0 = madd(c0, a, load4(q[0:4]))
+				c1 = madd(c1, a, load4(q[4:8]))
+				c2 = madd(c2, a, load4(q[8:12]))
+				c3 = madd(c3, a, load4(q[12:16]))
+			}
+			s.storeVec4(out, 0, y, x, c0)
+			s.storeVec4(out, 0, y, x+4, c1)
+			s.storeVec4(out, 0, y, x+8, c2)
+			s.storeVec4(out, 0, y, x+12, c3)
+		}
+		s.tail(p, out, w, 0, y, x, rowBase)
+	}
 }
 
 // storeVec4 writes channel o's 4 pixels at (y, x) with bias and activation.

@@ -56,7 +56,14 @@ func (s *transposeStep) run(r *Runner) {
 	base := 0
 	for o := 0; o < len(y); o += a * n {
 		blk := y[o : o+a*n]
-		if st == 1 {
+		if n == 2 && sa == 1 {
+			// The pixel shuffle's interleave of two rows.
+			r0, r1 := x[base:][:a], x[base+st:][:a]
+			blk = blk[:2*len(r0)]
+			for i, v := range r0 {
+				blk[2*i], blk[2*i+1] = v, r1[i]
+			}
+		} else if st == 1 {
 			for i := 0; i < a; i++ {
 				copy(blk[i*n:(i+1)*n], x[base+i*sa:][:n])
 			}
