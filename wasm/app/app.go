@@ -83,6 +83,10 @@ type ModelInfo struct {
 	// browser: library.go).
 	Source string `json:"source"`
 	LoadMs int64  `json:"loadMs"`
+	// LoadSteps splits LoadMs (ms): "read" from storage, "fetch" from the
+	// server, "save" to storage, "compile" (validate and compile for the
+	// engine), for the start-up benchmarks.
+	LoadSteps map[string]int64 `json:"loadSteps,omitempty"`
 	// ResearchOnly: the model was trained on phantoms, so the page writes
 	// "research use only" next to every z-score and verdict.
 	ResearchOnly bool `json:"researchOnly"`
@@ -99,8 +103,12 @@ func (a *App) LoadModel(ctx context.Context, name, sha string, fetch Fetcher) (M
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	start := time.Now()
+	steps := map[string]int64{}
+	lap := func(step string, t0 time.Time) { steps[step] = time.Since(t0).Milliseconds() }
 	source := "storage"
+	t0 := time.Now()
 	stored, data, err := a.store.Model(name)
+	lap("read", t0)
 	if err == nil && sha != "" && hexSHA(data) != sha {
 		err = fmt.Errorf("stored copy of %s is outdated", name) // same name, new weights: fetch again
 	}
@@ -111,18 +119,27 @@ func (a *App) LoadModel(ctx context.Context, name, sha string, fetch Fetcher) (M
 		if name == "" || fetch == nil {
 			return ModelInfo{}, fmt.Errorf("model: none stored and none to download: %w", err)
 		}
+		t0 = time.Now()
 		if data, err = fetch(ctx); err != nil {
 			return ModelInfo{}, fmt.Errorf("model %s: download: %w", name, err)
 		}
+		lap("fetch", t0)
 		if sha != "" && hexSHA(data) != sha {
 			return ModelInfo{}, fmt.Errorf("model %s: download is corrupt (SHA-256 %s, want %s)", name, hexSHA(data), sha)
 		}
+		t0 = time.Now()
 		if err := a.store.SaveModel(name, data); err != nil {
 			return ModelInfo{}, err
 		}
+		lap("save", t0)
 		stored, source = name, "network"
 	}
-	return a.use(stored+".onnx", data, source, start)
+	t0 = time.Now()
+	info, err := a.use(stored+".onnx", data, source, start)
+	lap("compile", t0)
+	info.LoadSteps = steps
+	a.info.LoadSteps = steps
+	return info, err
 }
 
 // use makes the model in data the one that segments new images; on any

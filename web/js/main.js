@@ -51,6 +51,10 @@ async function start() {
     return;
   }
   mark('modelLoadedMs');
+  // Durations (not marks) inside the core's model load: read, fetch, save, compile.
+  for (const [k, v] of Object.entries((modelBody.info && modelBody.info.loadSteps) || {})) {
+    state.stats.startup[`modelLoad-${k}Ms`] = v;
+  }
   await modelStarted(modelBody);
   showModel(modelBody);
   // Restore the stored session before new files: its rows come first.
