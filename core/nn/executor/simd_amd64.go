@@ -27,9 +27,9 @@ func SIMD() string {
 
 // vecWinograd: 3×3 convolutions whose tile rows fill a vector of 8 (at
 // least 8 tiles, 32 output columns) and with enough channels take Winograd
-// F(4×4,3×3): the transforms of winograd4.go on 16
-// tiles at once with AVX-512, then on 8 (AVX), the products on the direct
-// kernel's 4-channel × 16 FMA block (AVX-512) and a 4 × 8 one (AVX2+FMA).
+// F(4×4,3×3): the transforms of winograd4.go on 16 tiles at once with
+// AVX-512, then on 8 (AVX), the products on the direct kernel's 4-channel
+// × 16 FMA block (AVX-512) and a 4 × 8 one (AVX2+FMA).
 // Narrower rows and fewer channels stay on the direct kernels (thresholds
 // from a per-step timing of the shipped model: with AVX-512, ≥ 8 output
 // channels win; with AVX2 only, ≥ 16 input and output channels).
@@ -49,10 +49,10 @@ func vecWinograd(s *convStep) bool {
 
 // maxPool2Vec is the 2×2/2 max-pool of rows r0, r1 into y, 16 outputs at
 // a time on AVX-512: vertical maxima of 32 columns in two vectors, then the
-// even and odd columns gathered by two two-vector permutes. It returns how
-// many outputs it wrote (none without AVX-512). VMAXPS does not propagate a
-// NaN in its first operand as Go's max does; the model's activations hold
-// none.
+// even and odd columns gathered by two two-vector permutes (AVX2 only:
+// maxPool2Vec8; neither: none). It returns how many outputs it wrote.
+// VMAXPS does not propagate a NaN in its first operand as Go's max does;
+// the model's activations hold none.
 func maxPool2Vec(r0, r1, y []float32) int {
 	if !haveAVX512 {
 		if haveAVX2 {
