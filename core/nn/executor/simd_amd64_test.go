@@ -9,26 +9,40 @@ import (
 	"simd/archsimd"
 )
 
-func TestSigmoid16(t *testing.T) {
-	if !haveAVX512 {
-		t.Skip("no AVX-512")
-	}
+// checkSigmoid compares a vector sigmoid of lanes lanes with float64 over
+// [-100, 100].
+func checkSigmoid(t *testing.T, name string, lanes int, f func(in, out []float32)) {
+	t.Helper()
 	var worst float64
+	in, out := make([]float32, lanes), make([]float32, lanes)
 	for x := -100.0; x <= 100; x += 0.0137 {
-		var in, out [16]float32
 		for j := range in {
 			in[j] = float32(x + float64(j)*0.003)
 		}
-		sigmoid16(archsimd.LoadFloat32x16(in[:])).Store(out[:])
+		f(in, out)
 		for j, v := range out {
 			want := 1 / (1 + math.Exp(-float64(in[j])))
 			worst = math.Max(worst, math.Abs(float64(v)-want))
 		}
 	}
 	if worst > 1e-7 {
-		t.Errorf("sigmoid16: max abs error %g, want ≤ 1e-7", worst)
+		t.Errorf("%s: max abs error %g, want ≤ 1e-7", name, worst)
 	}
-	t.Logf("sigmoid16: max abs error %g", worst)
+	t.Logf("%s: max abs error %g", name, worst)
+}
+
+func TestSigmoid16(t *testing.T) {
+	if !haveAVX512 {
+		t.Skip("no AVX-512")
+	}
+	checkSigmoid(t, "sigmoid16", 16, func(in, out []float32) { sigmoid16(archsimd.LoadFloat32x16(in)).Store(out) })
+}
+
+func TestSigmoid8(t *testing.T) {
+	if !haveAVX2 {
+		t.Skip("no AVX2")
+	}
+	checkSigmoid(t, "sigmoid8", 8, func(in, out []float32) { sigmoid8(archsimd.LoadFloat32x8(in)).Store(out) })
 }
 
 // TestAVX2Kernels runs the conv, op and shipped-model tests again with
@@ -43,28 +57,6 @@ func TestAVX2Kernels(t *testing.T) {
 	t.Run("conv", TestConv)
 	t.Run("ops", TestOps)
 	t.Run("shipped model", TestShippedModelParity)
-}
-
-func TestSigmoid8(t *testing.T) {
-	if !haveAVX2 {
-		t.Skip("no AVX2")
-	}
-	var worst float64
-	for x := -100.0; x <= 100; x += 0.0137 {
-		var in, out [8]float32
-		for j := range in {
-			in[j] = float32(x + float64(j)*0.003)
-		}
-		sigmoid8(archsimd.LoadFloat32x8(in[:])).Store(out[:])
-		for j, v := range out {
-			want := 1 / (1 + math.Exp(-float64(in[j])))
-			worst = math.Max(worst, math.Abs(float64(v)-want))
-		}
-	}
-	if worst > 1e-7 {
-		t.Errorf("sigmoid8: max abs error %g, want ≤ 1e-7", worst)
-	}
-	t.Logf("sigmoid8: max abs error %g", worst)
 }
 
 // BenchmarkShippedModelAVX2 times the shipped model with AVX-512 turned off:
