@@ -135,11 +135,12 @@ func (a *App) LoadModel(ctx context.Context, name, sha string, fetch Fetcher) (M
 		stored, source = name, "network"
 	}
 	t0 = time.Now()
-	info, err := a.use(stored+".onnx", data, source, start)
+	if _, err := a.use(stored+".onnx", data, source, start); err != nil {
+		return ModelInfo{}, err // the model in use keeps its own figures
+	}
 	lap("compile", t0)
-	info.LoadSteps = steps
 	a.info.LoadSteps = steps
-	return info, err
+	return a.info, nil
 }
 
 // use makes the model in data the one that segments new images; on any
