@@ -102,6 +102,7 @@ func (c *compiler) conv(i int, n onnxNode, x *value) error {
 			}
 		}
 	}
+	ascending(s.off)
 	c.macs += int64(s.n) * int64(s.co) * int64(s.oh) * int64(s.ow) * int64(s.k)
 
 	// Fuse the activation that is this conv's only reader.
@@ -229,6 +230,17 @@ func (s *convStep) rowsScalar(p, out []float32) {
 }
 
 // kern4x4 accumulates 4 output channels × 4 adjacent pixels over all taps.
+// ascending panics unless tap offsets are ≥ 0 and ascend: the vector
+// kernels bound all taps by the first and the last (taps in simd_wasm.go).
+// Offsets are built that way; this guards the invariant against a change.
+func ascending(off []int32) {
+	for k, o := range off {
+		if o < 0 || k > 0 && o < off[k-1] {
+			panic(fmt.Sprintf("executor: tap offset %d at %d does not ascend", o, k))
+		}
+	}
+}
+
 func kern4x4(w, p []float32, off []int32, base int, acc *[16]float32) {
 	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 float32
 	w = w[:4*len(off)]

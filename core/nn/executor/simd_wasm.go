@@ -2,7 +2,10 @@
 
 package executor
 
-import "simd/archsimd"
+import (
+	"simd/archsimd"
+	"unsafe"
+)
 
 // With GOEXPERIMENT=simd on wasm (Go 1.27) the convolutions run on
 // WebAssembly SIMD128, 4 floats a vector, with no FMA (Mul then Add, the
@@ -14,6 +17,9 @@ import "simd/archsimd"
 //   - 3×3 stride-1 convolutions: Winograd F(4×4,3×3) with both transforms
 //     on 4 tiles at once (the deinterleaved plane of winograd4.go) and the
 //     36 products per tile row on the same 4×8 register block over tiles.
+//
+// The register blocks' loops are written in WebAssembly (kern_wasm.s):
+// compiled from Go they took a third more time.
 //
 // Browsers without SIMD load the scalar build (web/worker.js decides).
 
@@ -131,36 +137,46 @@ func (s *convStep) storeVec4(out []float32, o, y, x int, v f32x4) {
 }
 
 // kern4x8v accumulates 4 output channels (w: [k][4]) × 8 adjacent
-// pixels (or tiles) over all taps: c[i] pixels 0–3, c[4+i] pixels 4–7 of channel i.
+// pixels (or tiles) over all taps: c[i] pixels 0–3, c[4+i] pixels 4–7 of
+// channel i. The loop is kern4x8 in kern_wasm.s, after one bounds check
+// on all taps.
 func kern4x8v(w, p []float32, off []int32, base int, c *[8]f32x4) {
-	var c0, c1, c2, c3, d0, d1, d2, d3 f32x4
-	w = w[:4*len(off)]
-	for k, o := range off {
-		q := p[base+int(o):][:8]
-		b, e := load4(q[:4]), load4(q[4:8])
-		a := w[4*k : 4*k+4]
-		a0, a1, a2, a3 := bcast(a[0]), bcast(a[1]), bcast(a[2]), bcast(a[3])
-		c0, d0 = madd(c0, a0, b), madd(d0, a0, e)
-		c1, d1 = madd(c1, a1, b), madd(d1, a1, e)
-		c2, d2 = madd(c2, a2, b), madd(d2, a2, e)
-		c3, d3 = madd(c3, a3, b), madd(d3, a3, e)
+	if len(off) == 0 {
+		*c = [8]f32x4{}
+		return
 	}
-	*c = [8]f32x4{c0, c1, c2, c3, d0, d1, d2, d3}
+	pp, wp := taps(w, p, off, base, 8)
+	kern4x8((*float32)(wp), (*float32)(pp), &off[0], len(off), c)
 }
+
+//go:noescape
+func kern4x8(w, p *float32, off *int32, n int, c *[8]f32x4)
 
 // kern4x4v is kern4x8v for 4 pixels.
 func kern4x4v(w, p []float32, off []int32, base int, c *[4]f32x4) {
-	var c0, c1, c2, c3 f32x4
-	w = w[:4*len(off)]
-	for k, o := range off {
-		b := load4(p[base+int(o):][:4])
-		a := w[4*k : 4*k+4]
-		c0 = madd(c0, bcast(a[0]), b)
-		c1 = madd(c1, bcast(a[1]), b)
-		c2 = madd(c2, bcast(a[2]), b)
-		c3 = madd(c3, bcast(a[3]), b)
+	if len(off) == 0 {
+		*c = [4]f32x4{}
+		return
 	}
-	*c = [4]f32x4{c0, c1, c2, c3}
+	pp, wp := taps(w, p, off, base, 4)
+	kern4x4asm((*float32)(wp), (*float32)(pp), &off[0], len(off), c)
+}
+
+//go:noescape
+func kern4x4asm(w, p *float32, off *int32, n int, c *[4]f32x4)
+
+// taps checks once that every tap's n floats, p[base+off[k]:][:n], and the
+// 4 weights of every tap lie inside p and w, and returns where p[base] and
+// w[0] are. Tap offsets ascend from ≥ 0 (ascending checks them where they
+// are made), so the first and the last tap bound them all.
+func taps(w, p []float32, off []int32, base, n int) (pp, wp unsafe.Pointer) {
+	if len(off) == 0 {
+		return nil, nil
+	}
+	_ = w[4*len(off)-1]
+	_ = p[base+int(off[0])]
+	_ = p[base+int(off[len(off)-1])+n-1]
+	return unsafe.Pointer(unsafe.SliceData(p[base:])), unsafe.Pointer(unsafe.SliceData(w))
 }
 
 // gemmVec computes the Winograd products of one block of 4 output
