@@ -75,6 +75,7 @@ func newWinograd(s *convStep, wt []float32, dil []int, tile int) *winograd {
 	for c := 0; c < s.ci; c++ {
 		w.off = append(w.off, int32(c*w.tw))
 	}
+	ascending(w.off)
 	return w
 }
 
