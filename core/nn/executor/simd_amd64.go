@@ -190,7 +190,7 @@ func at6y(m0, m1, m2, m3, m4, m5 f32x8) (y0, y1, y2, y3 f32x8) {
 // input8 is input4Vec's loop for 8 tiles from tx.
 func (w *winograd) input8(s *convStep, pc, vc []float32, tx int) {
 	qw, wp := w.wp/4, w.wp
-	st := s.ci * w.tw
+	st := w.vst
 	var t [36][8]float32
 	for j := 0; j < 6; j++ {
 		o := (j&3)*qw + tx + j>>2
@@ -219,7 +219,7 @@ func (w *winograd) input8(s *convStep, pc, vc []float32, tx int) {
 
 // output8 is output4Vec's loop for 8 tiles from tx of channel o.
 func (w *winograd) output8(s *convStep, mo []float32, rows [4][]float32, o, tx int) {
-	os := ((s.co + 3) &^ 3) * w.tw
+	os := w.mst
 	b := bcast8(s.bias[o])
 	var r [24][8]float32
 	var t [4][8]float32
@@ -286,7 +286,7 @@ func (w *winograd) input4Vec(s *convStep, p, v []float32, ty int) int {
 		return 0
 	}
 	plane, qw, wp := w.hp*w.wp, w.wp/4, w.wp
-	st := s.ci * w.tw
+	st := w.vst
 	n, n8 := w.tw&^15, w.tw&^7
 	if !haveAVX512 {
 		n = 0
@@ -334,9 +334,8 @@ func (w *winograd) output4Vec(s *convStep, m, out []float32, ty int) int {
 	if !haveAVX512 && !haveAVX2 {
 		return 0
 	}
-	co4 := (s.co + 3) &^ 3
 	tw := w.tw
-	os := co4 * tw
+	os := w.mst
 	n8 := min(tw, s.ow/4) &^ 7
 	n := n8 &^ 15
 	if !haveAVX512 {

@@ -31,7 +31,7 @@ func SIMD() string { return "simd128" }
 // direct kernel (measured under Node on the shipped model, CPU time:
 // 8→8 at 240×256 6 ms direct, 8–10 ms Winograd; 16→16 at 120×128 4–7 ms
 // Winograd, 5–7 ms direct).
-func vecWinograd(s *convStep) bool { return s.co >= 16 }
+func vecWinograd(s *convStep) bool { return s.co >= 8 }
 
 // maxPool2Vec is the 2×2/2 max-pool of rows r0, r1 into y, 4 outputs at a
 // time: vertical maxima at columns c and c+1 (two overlapping loads), then
@@ -201,117 +201,66 @@ func gemmVec(up, vx []float32, off []int32, tw int, mr []float32) int {
 	return tx
 }
 
-// bt6v and at6v are bt6 and at6 on 4 tiles, in the same order of operations.
-func bt6v(d0, d1, d2, d3, d4, d5 f32x4) (t0, t1, t2, t3, t4, t5 f32x4) {
-	two, four, five := bcast(2), bcast(4), bcast(5)
-	t0 = four.Mul(d0).Sub(five.Mul(d2)).Add(d4)
-	t1 = d3.Add(d4).Sub(four.Mul(d1.Add(d2)))
-	t2 = d4.Sub(d3).Add(four.Mul(d1.Sub(d2)))
-	t3 = d4.Sub(d2).Add(two.Mul(d3.Sub(d1)))
-	t4 = d4.Sub(d2).Add(two.Mul(d1.Sub(d3)))
-	t5 = four.Mul(d1).Sub(five.Mul(d3)).Add(d5)
-	return
-}
-
-func at6v(m0, m1, m2, m3, m4, m5 f32x4) (y0, y1, y2, y3 f32x4) {
-	a, b := m1.Add(m2), m1.Sub(m2)
-	c, d := m3.Add(m4), m3.Sub(m4)
-	return m0.Add(a).Add(c), b.Add(bcast(2).Mul(d)), a.Add(bcast(4).Mul(c)), b.Add(bcast(8).Mul(d)).Add(m5)
-}
-
 // input4Vec transforms tile row ty, 4 tiles at a time; it returns how many
-// tiles it did (input4 does the rest).
+// tiles it did (input4 does the rest). The transform is wino4In
+// (wino_wasm.s), after a bounds check on everything it reads and writes.
 func (w *winograd) input4Vec(s *convStep, p, v []float32, ty int) int {
 	plane, qw, wp := w.hp*w.wp, w.wp/4, w.wp
-	st := s.ci * w.tw
+	st := w.vst
 	n := w.tw &^ 3
+	if n == 0 {
+		return 0
+	}
+	var tmp [36]f32x4
 	for c := 0; c < s.ci; c++ {
-		pc := p[c*plane+4*ty*wp:][:6*wp]
-		vc := v[c*w.tw:]
-		for tx := 0; tx < n; tx += 4 {
-			// (Bᵀ d)[i][j] of the 4 tiles, through memory: arrays of
-			// vectors are not kept in registers.
-			var t [36][4]float32
-			for j := 0; j < 6; j++ {
-				o := (j&3)*qw + tx + j>>2
-				t0, t1, t2, t3, t4, t5 := bt6v(load4(pc[o:][:4]), load4(pc[wp+o:][:4]),
-					load4(pc[2*wp+o:][:4]), load4(pc[3*wp+o:][:4]), load4(pc[4*wp+o:][:4]), load4(pc[5*wp+o:][:4]))
-				t0.StoreArray(&t[j])
-				t1.StoreArray(&t[6+j])
-				t2.StoreArray(&t[12+j])
-				t3.StoreArray(&t[18+j])
-				t4.StoreArray(&t[24+j])
-				t5.StoreArray(&t[30+j])
+		// Column j of tile tx is at (j&3)·qw + tx + j>>2 of each of 6 rows.
+		pc := p[c*plane+4*ty*wp:][:5*wp+3*qw+n]
+		vc := v[c*w.tw:][:35*st+n]
+		wino4In(&pc[0], &vc[0], n, wp, qw, st, &tmp)
+	}
+	return n
+}
+
+//go:noescape
+func wino4In(pc, vc *float32, n, wp, qw, st int, tmp *[36]f32x4)
+
+// output4Vec transforms tile row ty, 4 tiles at a time, while all 16
+// columns of the 4 tiles lie inside the output; it returns how many tiles
+// it did (output4 does the rest). The transform, bias and ReLU are
+// wino4Out (wino_wasm.s); other activations follow here.
+func (w *winograd) output4Vec(s *convStep, m, out []float32, ty int) int {
+	tw := w.tw
+	os := w.mst
+	n := min(tw, s.ow/4) &^ 3
+	if n == 0 {
+		return 0
+	}
+	var tmp [36]f32x4
+	for o := 0; o < s.co; o++ {
+		mo := m[o*tw:][:35*os+n]
+		rows := w.outRows(s, out, o, ty)
+		var ptr [4]*float32
+		nrows := 0
+		for k, row := range rows {
+			if row != nil {
+				ptr[k] = &row[:4*n][0]
+				nrows = k + 1
 			}
-			for i := 0; i < 6; i++ {
-				r := t[6*i : 6*i+6]
-				v0, v1, v2, v3, v4, v5 := bt6v(archsimd.LoadFloat32x4Array(&r[0]), archsimd.LoadFloat32x4Array(&r[1]), archsimd.LoadFloat32x4Array(&r[2]),
-					archsimd.LoadFloat32x4Array(&r[3]), archsimd.LoadFloat32x4Array(&r[4]), archsimd.LoadFloat32x4Array(&r[5]))
-				b := 6*i*st + tx
-				store4(v0, vc[b:][:4])
-				store4(v1, vc[b+st:][:4])
-				store4(v2, vc[b+2*st:][:4])
-				store4(v3, vc[b+3*st:][:4])
-				store4(v4, vc[b+4*st:][:4])
-				store4(v5, vc[b+5*st:][:4])
+		}
+		wino4Out(&mo[0], n, os, &ptr, nrows, s.bias[o], s.act.kind == actRelu, &tmp)
+		if s.act.kind != actNone && s.act.kind != actRelu {
+			for _, row := range rows[:nrows] {
+				for i, x := range row[:4*n] {
+					row[i] = s.act.one(x)
+				}
 			}
 		}
 	}
 	return n
 }
 
-// output4Vec transforms tile row ty, 4 tiles at a time, while all 16
-// columns are inside the output; it returns how many tiles it did.
-func (w *winograd) output4Vec(s *convStep, m, out []float32, ty int) int {
-	co4 := (s.co + 3) &^ 3
-	tw := w.tw
-	os := co4 * tw
-	n := min(tw, s.ow/4) &^ 3
-	for o := 0; o < s.co; o++ {
-		b := bcast(s.bias[o])
-		mo := m[o*tw:]
-		rows := w.outRows(s, out, o, ty)
-		for tx := 0; tx < n; tx += 4 {
-			var r [24][4]float32 // Aᵀ M: row k, column j at 6k+j
-			for j := 0; j < 6; j++ {
-				r0, r1, r2, r3 := at6v(load4(mo[j*os+tx:][:4]), load4(mo[(6+j)*os+tx:][:4]), load4(mo[(12+j)*os+tx:][:4]),
-					load4(mo[(18+j)*os+tx:][:4]), load4(mo[(24+j)*os+tx:][:4]), load4(mo[(30+j)*os+tx:][:4]))
-				r0.StoreArray(&r[j])
-				r1.StoreArray(&r[6+j])
-				r2.StoreArray(&r[12+j])
-				r3.StoreArray(&r[18+j])
-			}
-			for k, row := range rows {
-				if row == nil {
-					continue
-				}
-				q := r[6*k : 6*k+6]
-				y0, y1, y2, y3 := at6v(archsimd.LoadFloat32x4Array(&q[0]), archsimd.LoadFloat32x4Array(&q[1]), archsimd.LoadFloat32x4Array(&q[2]),
-					archsimd.LoadFloat32x4Array(&q[3]), archsimd.LoadFloat32x4Array(&q[4]), archsimd.LoadFloat32x4Array(&q[5]))
-				y0, y1, y2, y3 = y0.Add(b), y1.Add(b), y2.Add(b), y3.Add(b)
-				if s.act.kind == actRelu {
-					y0, y1, y2, y3 = relu4(y0), relu4(y1), relu4(y2), relu4(y3)
-				}
-				// No shuffles in SIMD128's Go API: interleave through memory.
-				var t [4][4]float32 // t[l][i]: pixel l of tile i
-				y0.StoreArray(&t[0])
-				y1.StoreArray(&t[1])
-				y2.StoreArray(&t[2])
-				y3.StoreArray(&t[3])
-				d := row[4*tx : 4*tx+16]
-				for i := 0; i < 4; i++ {
-					d[4*i], d[4*i+1], d[4*i+2], d[4*i+3] = t[0][i], t[1][i], t[2][i], t[3][i]
-				}
-				if s.act.kind != actNone && s.act.kind != actRelu {
-					for i, x := range d {
-						d[i] = s.act.one(x)
-					}
-				}
-			}
-		}
-	}
-	return n
-}
+//go:noescape
+func wino4Out(mo *float32, n, os int, rows *[4]*float32, nrows int, bias float32, relu bool, tmp *[36]f32x4)
 
 // sigmoid4 is 1/(1+e^−x) in float32: e^x by x = k·ln2 + r, |r| ≤ ln2/2, a
 // degree-7 Taylor polynomial (truncation < 1e-8 relative) and 2^k built

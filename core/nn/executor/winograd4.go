@@ -33,12 +33,10 @@ func at6(m0, m1, m2, m3, m4, m5 float32) (y0, y1, y2, y3 float32) {
 }
 
 func (w *winograd) run4(s *convStep, x, out, scratch []float32, vec bool) {
-	co4 := (s.co + 3) &^ 3
 	plane := w.hp * w.wp
-	tw := w.tw
 	p := scratch[:s.ci*plane]
-	v := scratch[s.ci*plane : s.ci*plane+36*s.ci*tw+3]
-	m := scratch[s.ci*plane+36*s.ci*tw+3:][:36*co4*tw]
+	v := scratch[s.ci*plane : s.ci*plane+36*w.vst+3]
+	m := scratch[s.ci*plane+36*w.vst+3:][:36*w.mst]
 	w.pad4(s, x, p)
 	for ty := 0; ty < w.th; ty++ {
 		tx := 0
@@ -56,21 +54,44 @@ func (w *winograd) run4(s *convStep, x, out, scratch []float32, vec bool) {
 }
 
 // pad4 copies the input into the zero-padded, deinterleaved plane p.
+// Rows are cleared as they are filled (deint): the whole plane is up to
+// 4 MB on the 240×256 layers, and clearing it at once took as long as the
+// input transform.
 func (w *winograd) pad4(s *convStep, x, p []float32) {
-	clear(p)
 	plane, qw := w.hp*w.wp, w.wp/4
+	y0, y1 := min(s.pt, w.hp), min(s.pt+s.h, w.hp) // rows holding input
+	// Sub-row r of a row holds columns 4q+r, i.e. input x = 4q+r−pl: from
+	// the first q with x ≥ 0 (at r·qw+q), every 4th input value.
+	var plan [12]int
+	for r := 0; r < 4; r++ {
+		q := max(0, (s.pl-r+3)/4)
+		xi := 4*q + r - s.pl
+		plan[r], plan[4+r] = r*qw+q, xi
+		if xi < s.w {
+			plan[8+r] = min(qw-q, (s.w-xi+3)/4)
+		}
+	}
 	for c := 0; c < s.ci; c++ {
-		for y := 0; y < s.h && y+s.pt < w.hp; y++ {
-			src := x[(c*s.h+y)*s.w:][:s.w]
-			row := p[c*plane+(y+s.pt)*w.wp:][:w.wp]
-			for r := 0; r < 4; r++ {
-				dst := row[r*qw : (r+1)*qw]
-				// Column 4q+r holds input x = 4q+r−pl: from the first
-				// q with x ≥ 0, every 4th input value.
-				q := max(0, (s.pl-r+3)/4)
-				for xi := 4*q + r - s.pl; xi < s.w && q < qw; q, xi = q+1, xi+4 {
-					dst[q] = src[xi]
-				}
+		pc := p[c*plane:][:plane]
+		clear(pc[:y0*w.wp])
+		clear(pc[y1*w.wp:])
+		if y1 > y0 {
+			deint(pc[y0*w.wp:y1*w.wp], x[(c*s.h+y0-s.pt)*s.w:][:(y1-y0)*s.w], w.wp, s.w, &plan)
+		}
+	}
+}
+
+// deintRows fills rows of wp floats from input rows of w floats: each row is
+// cleared, then dst[plan[r]+k] = src[plan[4+r]+4k] for k < plan[8+r] and
+// the 4 sub-rows r (pad4's plan).
+func deintRows(dst, src []float32, wp, w int, plan *[12]int) {
+	for y := 0; y*wp < len(dst); y++ {
+		row, in := dst[y*wp:][:wp], src[y*w:][:w]
+		clear(row)
+		for r := 0; r < 4; r++ {
+			d := row[plan[r]:][:plan[8+r]]
+			for k := range d {
+				d[k] = in[plan[4+r]+4*k]
 			}
 		}
 	}
@@ -79,7 +100,7 @@ func (w *winograd) pad4(s *convStep, x, p []float32) {
 // input4 transforms tiles tx0… of tile row ty into V ([ξ][ci][tw]).
 func (w *winograd) input4(s *convStep, p, v []float32, ty, tx0 int) {
 	plane, qw, wp := w.hp*w.wp, w.wp/4, w.wp
-	st := s.ci * w.tw
+	st := w.vst
 	for c := 0; c < s.ci; c++ {
 		pc := p[c*plane+4*ty*wp:]
 		vc := v[c*w.tw:]
@@ -102,9 +123,8 @@ func (w *winograd) input4(s *convStep, p, v []float32, ty, tx0 int) {
 // output4 transforms tiles tx0… of tile row ty from M and stores them with
 // bias and activation.
 func (w *winograd) output4(s *convStep, m, out []float32, ty, tx0 int) {
-	co4 := (s.co + 3) &^ 3
 	tw := w.tw
-	os := co4 * tw
+	os := w.mst
 	for o := 0; o < s.co; o++ {
 		b := s.bias[o]
 		mo := m[o*tw:]
