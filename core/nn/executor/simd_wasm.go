@@ -2,6 +2,8 @@
 
 package executor
 
+//go:generate python3 gen_wasm.py
+
 import (
 	"simd/archsimd"
 	"unsafe"
@@ -18,19 +20,21 @@ import (
 //     on 4 tiles at once (the deinterleaved plane of winograd4.go) and the
 //     36 products per tile row on the same 4×8 register block over tiles.
 //
-// The register blocks' loops are written in WebAssembly (kern_wasm.s):
-// compiled from Go they took a third more time.
+// The hot loops are WebAssembly (kern_wasm.s, wino_wasm.s, written by
+// gen_wasm.py): compiled from Go, the register blocks took a third more
+// time and the Winograd transforms and plane fills two to four times more
+// (Go's wasm code keeps addresses in i64, checks every slice access and
+// spills vectors to its stack).
 //
 // Browsers without SIMD load the scalar build (web/worker.js decides).
 
 // SIMD names the vector kernels in use ("" for the portable scalar path).
 func SIMD() string { return "simd128" }
 
-// vecWinograd: 3×3 convolutions with at least 16 output channels take
-// Winograd on vectors; with fewer, the transforms cost more than the
-// direct kernel (measured under Node on the shipped model, CPU time:
-// 8→8 at 240×256 6 ms direct, 8–10 ms Winograd; 16→16 at 120×128 4–7 ms
-// Winograd, 5–7 ms direct).
+// vecWinograd: 3×3 convolutions with at least 8 output channels take
+// Winograd on vectors (all of the U-Net's but the first). Per-step timing
+// under Node on the shipped model: 16→8 at 240×256 5.2 ms against 5.8 ms
+// direct, 8→8 3.3 against 3.6 ms.
 func vecWinograd(s *convStep) bool { return s.co >= 8 }
 
 // maxPool2Vec is the 2×2/2 max-pool of rows r0, r1 into y, 4 outputs at a
