@@ -126,9 +126,15 @@ func runBrowser(ctx context.Context, cfg config, set *imageSet, res *Results, wo
 		return json.Unmarshal([]byte(res), out)
 	}
 
-	type firstRes struct{ FirstMs, LoadMs, MemMB, WasmMB float64 }
+	type firstRes struct {
+		FirstMs, SecondMs, LoadMs, MemMB, WasmMB float64
+		Marks                                    map[string]float64
+	}
 	firsts := map[string][2]firstRes{}
 	for _, eng := range []string{"ours", "ort"} {
+		if !cfg.phase("first") {
+			break
+		}
 		var cold, cached firstRes
 		log.Printf("browser: first result, %s, cold then cached", eng)
 		if err := page("phase=first&engine="+eng, 2*time.Minute, &cold); err != nil {
@@ -138,6 +144,11 @@ func runBrowser(ctx context.Context, cfg config, set *imageSet, res *Results, wo
 			return err
 		}
 		firsts[eng] = [2]firstRes{cold, cached}
+		name := map[string]string{"ours": "ours (" + wasmKind + ")", "ort": "onnxruntime-web (1 thread)"}[eng]
+		for i, f := range []firstRes{cold, cached} {
+			br.Startup = append(br.Startup, StartupRow{Engine: name, Visit: []string{"cold", "cached"}[i],
+				FirstMs: f.FirstMs, SecondMs: f.SecondMs, Marks: f.Marks})
+		}
 	}
 
 	type pairRes struct {
@@ -157,7 +168,7 @@ func runBrowser(ctx context.Context, cfg config, set *imageSet, res *Results, wo
 	gflop := 2 * float64(set.model.Info.MACs) / 1e9
 	var oursTimes []float64
 	var oursLoad float64
-	for round := 0; round < cfg.Rounds; round++ {
+	for round := 0; round < cfg.Rounds && cfg.phase("pair"); round++ {
 		for _, th := range threads {
 			var p pairRes
 			log.Printf("browser round %d: ours vs onnxruntime-web %d thread(s)", round+1, th)
@@ -188,7 +199,10 @@ func runBrowser(ctx context.Context, cfg config, set *imageSet, res *Results, wo
 	om, op := stats(oursTimes)
 	f := firsts["ours"]
 	ours := BrowserRow{Engine: "ours (core/nn/executor wasm, " + wasmKind + ")", Threads: 1, Runs: len(oursTimes), MedianMs: om, P90Ms: op,
-		LoadMs: oursLoad, FirstColdMs: f[0].FirstMs, FirstCachedMs: f[1].FirstMs, PeakMemMB: max(f[0].MemMB, f[1].MemMB, f[0].WasmMB, f[1].WasmMB), GFLOPs: gflop / om * 1e3, OursOverThis: 1}
+		LoadMs: oursLoad, FirstColdMs: f[0].FirstMs, FirstCachedMs: f[1].FirstMs, PeakMemMB: max(f[0].MemMB, f[1].MemMB, f[0].WasmMB, f[1].WasmMB), OursOverThis: 1}
+	if om > 0 { // -phases without pair leaves no single-image times
+		ours.GFLOPs = gflop / om * 1e3
+	}
 	for i := range br.Rows {
 		r := &br.Rows[i]
 		r.MedianMs, r.P90Ms = stats(r.pairTheirs)
@@ -208,16 +222,28 @@ func runBrowser(ctx context.Context, cfg config, set *imageSet, res *Results, wo
 		OursIps    float64
 		OrtImages  int
 		OrtIps     float64
+		OrtThreads int
 	}
-	var mr manyRes
-	log.Printf("browser: many images")
 	n := max(16, 4*runtime.NumCPU())
-	if err := page(fmt.Sprintf("phase=many&workers=%d&images=%d", runtime.NumCPU(), n), 10*time.Minute, &mr); err != nil {
-		return err
-	}
-	br.Many = []ManyRow{
-		{Engine: "ours (wasm, one worker per core)", Workers: mr.Workers, Images: mr.OursImages, ImagesPerS: mr.OursIps},
-		{Engine: "onnxruntime-web (wasm, 1 thread)", Workers: 1, Images: mr.OrtImages, ImagesPerS: mr.OrtIps},
+	for _, th := range threads {
+		if !cfg.phase("many") {
+			break
+		}
+		// Ours (one worker per core) runs on the first page only; each page
+		// then times onnxruntime-web with one thread count.
+		var mr manyRes
+		log.Printf("browser: many images, onnxruntime-web %d thread(s)", th)
+		q := fmt.Sprintf("phase=many&workers=%d&images=%d&ortThreads=%d", runtime.NumCPU(), n, th)
+		if th != 1 {
+			q += "&ours=0"
+		}
+		if err := page(q, 10*time.Minute, &mr); err != nil {
+			return err
+		}
+		if th == 1 {
+			br.Many = append(br.Many, ManyRow{Engine: "ours (wasm, one worker per core)", Workers: mr.Workers, Images: mr.OursImages, ImagesPerS: mr.OursIps})
+		}
+		br.Many = append(br.Many, ManyRow{Engine: fmt.Sprintf("onnxruntime-web (wasm, %d thread(s))", th), Workers: 1, Images: mr.OrtImages, ImagesPerS: mr.OrtIps})
 	}
 
 	for _, f := range []struct{ name, path string }{

@@ -21,6 +21,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -36,6 +38,7 @@ func main() {
 	flag.BoolVar(&cfg.Gorgonnx, "gorgonnx", true, "also time the gorgonnx engine (slow: fewer runs)")
 	flag.BoolVar(&cfg.WasmSIMD, "wasm-simd", true, "time our SIMD128 wasm in the browser (false: the scalar build)")
 	flag.StringVar(&cfg.Chromium, "chromium", "/usr/bin/chromium", "Chromium binary")
+	flag.StringVar(&cfg.Phases, "phases", "first,pair,many", "browser phases to run: first (start-up), pair (one image, alternating), many (throughput)")
 	flag.StringVar(&cfg.Python, "python", "/usr/bin/python3", "Python with torch (skipped when it cannot import torch)")
 	flag.Parse()
 	log.SetFlags(0)
@@ -51,6 +54,12 @@ type config struct {
 	SkipNative, SkipBrowser bool
 	Gorgonnx, WasmSIMD      bool
 	Chromium, Python        string
+	Phases                  string
+}
+
+// phase reports whether the browser phase name was asked for (-phases).
+func (c config) phase(name string) bool {
+	return slices.Contains(strings.Split(c.Phases, ","), name)
 }
 
 func runAll(cfg config) error {

@@ -46,8 +46,23 @@ type Browser struct {
 	HardwareConcurrency int          `json:"hardware_concurrency"`
 	Rows                []BrowserRow `json:"single_image"`
 	Many                []ManyRow    `json:"many_images"`
+	Startup             []StartupRow `json:"startup"`
 	Sizes               []SizeRow    `json:"download_sizes"`
 }
+
+// StartupRow is one first-result page: when each start-up step ended, in
+// ms since navigation start, and the second image's time (the first one
+// also pays for compiling the functions it calls).
+type StartupRow struct {
+	Engine   string             `json:"engine"`
+	Visit    string             `json:"visit"` // cold (fresh profile) or cached
+	FirstMs  float64            `json:"first_result_ms"`
+	SecondMs float64            `json:"second_image_ms"`
+	Marks    map[string]float64 `json:"steps_ms"`
+}
+
+// startupSteps orders the page's marks (bench/web/bench.js).
+var startupSteps = []string{"page", "meta", "inputs", "script", "instantiate", "modelFetch", "goRun", "modelCompile", "firstInference"}
 
 type BrowserRow struct {
 	Engine        string    `json:"engine"`
@@ -126,7 +141,7 @@ func targets(r *Results) []Target {
 		}
 		if ours != nil {
 			t = append(t, Target{What: "browser, one image: our median latency", Target: "≤ 500 ms",
-				Measured: fmt.Sprintf("%.0f ms", ours.MedianMs), Met: ours.MedianMs <= 500})
+				Measured: fmt.Sprintf("%.0f ms", ours.MedianMs), Met: ours.MedianMs > 0 && ours.MedianMs <= 500})
 			t = append(t, Target{What: "browser: model + app cold start to first result", Target: "≤ 1000 ms",
 				Measured: fmt.Sprintf("%.0f ms", ours.FirstColdMs), Met: ours.FirstColdMs > 0 && ours.FirstColdMs <= 1000})
 			t = append(t, Target{What: "browser: cached start to first result", Target: "≤ 600 ms",
@@ -134,17 +149,19 @@ func targets(r *Results) []Target {
 			t = append(t, Target{What: "browser: peak memory per worker (JS heap + wasm memory)", Target: "≤ 300 MB",
 				Measured: fmt.Sprintf("%.0f MB", ours.PeakMemMB), Met: ours.PeakMemMB > 0 && ours.PeakMemMB <= 300})
 		}
+		// Many images: against onnxruntime-web's best configuration (1 thread
+		// or all threads, whichever gave more images/s in this run).
 		var oursMany, ortMany *ManyRow
 		for i := range b.Many {
 			if strings.HasPrefix(b.Many[i].Engine, "ours") {
 				oursMany = &b.Many[i]
-			} else if b.Many[i].Workers == 1 {
+			} else if ortMany == nil || b.Many[i].ImagesPerS > ortMany.ImagesPerS {
 				ortMany = &b.Many[i]
 			}
 		}
 		if oursMany != nil && ortMany != nil {
 			f := oursMany.ImagesPerS / ortMany.ImagesPerS
-			t = append(t, Target{What: "browser, many images: ours (one worker per core) / onnxruntime-web 1 thread, images/s",
+			t = append(t, Target{What: "browser, many images: ours (one worker per core) / onnxruntime-web's best configuration (" + ortMany.Engine + "), images/s",
 				Target: "≥ 1.0", Measured: fmt.Sprintf("%.2f", f), Met: f >= 1})
 		}
 		for _, s := range b.Sizes {
@@ -196,6 +213,29 @@ func markdown(r *Results) string {
 			p("\n| many images | workers | images | images/s |\n|---|---|---|---|\n")
 			for _, m := range br.Many {
 				p("| %s | %d | %d | %.2f |\n", m.Engine, m.Workers, m.Images, m.ImagesPerS)
+			}
+		}
+		if len(br.Startup) > 0 {
+			p("\nStart-up, ms since navigation start at the end of each step (`page`: the page's script starts; `meta`: a first small fetch; `inputs`: the page has fetched the test images; `script`: the engine's JS; `instantiate`: wasm compiled and instantiated; `goRun`: Go's runtime started; `modelCompile`: model parsed and compiled; `firstInference`: the first result), and the second image's time:\n\n")
+			p("| engine | visit |")
+			for _, st := range startupSteps {
+				p(" %s |", st)
+			}
+			p(" second image ms |\n|---|---|")
+			for range startupSteps {
+				p("---|")
+			}
+			p("---|\n")
+			for _, u := range br.Startup {
+				p("| %s | %s |", u.Engine, u.Visit)
+				for _, st := range startupSteps {
+					if v, ok := u.Marks[st]; ok {
+						p(" %.0f |", v)
+					} else {
+						p(" |")
+					}
+				}
+				p(" %.0f |\n", u.SecondMs)
 			}
 		}
 		if len(br.Sizes) > 0 {
