@@ -79,6 +79,7 @@ func runBrowser(ctx context.Context, cfg config, set *imageSet, res *Results, wo
 	if err != nil {
 		return err
 	}
+	ownMarkers = append(ownMarkers, profile)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(cfg.Chromium),
 		chromedp.Flag("headless", true),
