@@ -80,6 +80,7 @@ func runBrowser(ctx context.Context, cfg config, set *imageSet, res *Results, wo
 		return err
 	}
 	ownMarkers = append(ownMarkers, profile)
+	ownChromiumSince = startTicks(os.Getpid())
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(cfg.Chromium),
 		chromedp.Flag("headless", true),

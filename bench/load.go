@@ -39,12 +39,21 @@ func readStat(pid int) (ppid int, name string, ticks int64, ok bool) {
 }
 
 // ownMarkers: a process whose command line contains one of these is the
-// benchmark's too. Chromium's zygote-forked processes are not always
-// descendants by the time they are read, but all carry the profile
-// directory (--user-data-dir) the harness gave them.
-var ownMarkers []string
+// benchmark's too (Chromium's processes carry the profile directory the
+// harness gave them). ownChromiumSince: a Chromium process started after
+// this many clock ticks since boot is the harness's browser as well. Every
+// browser run was flagged for one that had exited unreaped: parent 1, no
+// command line, its lifetime's CPU still in /proc. A bench machine runs no
+// other Chromium.
+var (
+	ownMarkers       []string
+	ownChromiumSince int64 = -1
+)
 
-func ownByCmdline(pid int) bool {
+func ownProcess(pid int, name string, start int64) bool {
+	if ownChromiumSince >= 0 && start >= ownChromiumSince && strings.HasPrefix(name, "chrom") {
+		return true
+	}
 	if len(ownMarkers) == 0 {
 		return false
 	}
@@ -58,6 +67,21 @@ func ownByCmdline(pid int) bool {
 		}
 	}
 	return false
+}
+
+// startTicks is when the process started, in clock ticks since boot.
+func startTicks(pid int) int64 {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return -1
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 20 {
+		return -1
+	}
+	t, _ := strconv.ParseInt(f[19], 10, 64) // starttime, field 22
+	return t
 }
 
 func othersCPU() cpuSnapshot {
@@ -84,7 +108,7 @@ func othersCPU() cpuSnapshot {
 				break
 			}
 		}
-		if _, ok := snap[pid]; ok && ownByCmdline(pid) {
+		if p, ok := snap[pid]; ok && ownProcess(pid, p.name, startTicks(pid)) {
 			delete(snap, pid)
 		}
 	}
