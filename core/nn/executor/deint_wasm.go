@@ -2,7 +2,7 @@
 
 package executor
 
-// deint is deintRows in WebAssembly (deintRows in wino_wasm.s), one call
+// deint is deintRows in WebAssembly (deintAsm in wino_wasm.s), one call
 // per channel: compiled from Go, filling the planes took as long as
 // Winograd's transforms. The plan is checked against both rows first.
 func deint(dst, src []float32, wp, w int, plan *[12]int) {

@@ -27,7 +27,8 @@ type winograd struct {
 // planeStride is n floats, plus 16 when 4n is a multiple of 2 KiB: a
 // transform touches the same column of all 36 ξ planes, and at a stride of
 // 4 KiB (ci·tw = 1024 on three of the U-Net's layers) they all fall into
-// the same L1 cache set. Padding made those input transforms 2× faster.
+// the same L1 cache set. Padding made those input transforms 8× faster
+// under Node (32→16 at 120×128: 2.2 → 0.27 ms per image).
 func planeStride(n int) int {
 	if n%512 == 0 {
 		return n + 16
