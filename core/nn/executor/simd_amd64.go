@@ -277,15 +277,15 @@ func at6z(m0, m1, m2, m3, m4, m5 f32x16) (y0, y1, y2, y3 f32x16) {
 	return m0.Add(a).Add(c), b.Add(bcast16(2).Mul(d)), a.Add(bcast16(4).Mul(c)), b.Add(bcast16(8).Mul(d)).Add(m5)
 }
 
-// input4Vec transforms tile row ty, 16 tiles at a time with AVX-512
+// input4Vec transforms the tile row in p (run4's band), 16 tiles at a time with AVX-512
 // (column j of 16 adjacent tiles is 16 adjacent floats of the
 // deinterleaved plane), then 8; it returns how many tiles it did (input4
 // does the rest).
-func (w *winograd) input4Vec(s *convStep, p, v []float32, ty int) int {
+func (w *winograd) input4Vec(s *convStep, p, v []float32) int {
 	if !haveAVX512 && !haveAVX2 {
 		return 0
 	}
-	plane, qw, wp := w.hp*w.wp, w.wp/4, w.wp
+	qw, wp := w.wp/4, w.wp
 	st := w.vst
 	n, n8 := w.tw&^15, w.tw&^7
 	if !haveAVX512 {
@@ -293,7 +293,7 @@ func (w *winograd) input4Vec(s *convStep, p, v []float32, ty int) int {
 	}
 	var t [36][16]float32 // (Bᵀ d)[i][j] of the 16 tiles at 6i+j
 	for c := 0; c < s.ci; c++ {
-		pc := p[c*plane+4*ty*wp:][:6*wp]
+		pc := p[c*6*wp:][:6*wp]
 		vc := v[c*w.tw:]
 		for tx := 0; tx < n; tx += 16 {
 			for j := 0; j < 6; j++ {

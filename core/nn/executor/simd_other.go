@@ -13,6 +13,6 @@ func vecWinograd(*convStep) bool { return false }
 
 func simdRows(*convStep, []float32, []float32) bool                     { return false }
 func gemmVec([]float32, []float32, []int32, int, []float32) int         { return 0 }
-func (w *winograd) input4Vec(*convStep, []float32, []float32, int) int  { return 0 }
+func (w *winograd) input4Vec(*convStep, []float32, []float32) int       { return 0 }
 func (w *winograd) output4Vec(*convStep, []float32, []float32, int) int { return 0 }
 func maxPool2Vec([]float32, []float32, []float32) int                   { return 0 }

@@ -205,11 +205,11 @@ func gemmVec(up, vx []float32, off []int32, tw int, mr []float32) int {
 	return tx
 }
 
-// input4Vec transforms tile row ty, 4 tiles at a time; it returns how many
+// input4Vec transforms the tile row in p (run4's band), 4 tiles at a time; it returns how many
 // tiles it did (input4 does the rest). The transform is wino4In
 // (wino_wasm.s), after a bounds check on everything it reads and writes.
-func (w *winograd) input4Vec(s *convStep, p, v []float32, ty int) int {
-	plane, qw, wp := w.hp*w.wp, w.wp/4, w.wp
+func (w *winograd) input4Vec(s *convStep, p, v []float32) int {
+	qw, wp := w.wp/4, w.wp
 	st := w.vst
 	n := w.tw &^ 3
 	if n == 0 {
@@ -218,7 +218,7 @@ func (w *winograd) input4Vec(s *convStep, p, v []float32, ty int) int {
 	var tmp [36]f32x4
 	for c := 0; c < s.ci; c++ {
 		// Column j of tile tx is at (j&3)·qw + tx + j>>2 of each of 6 rows.
-		pc := p[c*plane+4*ty*wp:][:5*wp+3*qw+n]
+		pc := p[c*6*wp:][:5*wp+3*qw+n]
 		vc := v[c*w.tw:][:35*st+n]
 		wino4In(&pc[0], &vc[0], n, wp, qw, st, &tmp)
 	}

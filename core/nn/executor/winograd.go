@@ -99,7 +99,11 @@ func newWinograd(s *convStep, wt []float32, dil []int, tile int) *winograd {
 func (w *winograd) scratchSize(s *convStep) int {
 	n := w.tile + 2
 	n *= n
-	return s.ci*w.hp*w.wp + n*w.vst + n*w.mst + 3 // +3: the 4-wide kernel may read past the last tile
+	rows := w.hp // run2 pads the whole input; run4 one tile row's 6 rows at a time
+	if w.tile == 4 {
+		rows = 6
+	}
+	return s.ci*rows*w.wp + n*w.vst + n*w.mst + 3 // +3: the 4-wide kernel may read past the last tile
 }
 
 // run computes one image; vec selects the vector kernels where built.

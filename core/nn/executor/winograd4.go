@@ -32,18 +32,23 @@ func at6(m0, m1, m2, m3, m4, m5 float32) (y0, y1, y2, y3 float32) {
 	return m0 + a + c, b + 2*d, a + 4*c, b + 8*d + m5
 }
 
+// run4 works one tile row at a time: its 6 padded input rows of every
+// channel (p, a band of 6·wp floats per channel), V and M stay in cache,
+// and the scratch is a band instead of the whole padded input (4 MB on the
+// 240×256 layers, whose first writes also cost start-up time).
 func (w *winograd) run4(s *convStep, x, out, scratch []float32, vec bool) {
-	plane := w.hp * w.wp
-	p := scratch[:s.ci*plane]
-	v := scratch[s.ci*plane : s.ci*plane+36*w.vst+3]
-	m := scratch[s.ci*plane+36*w.vst+3:][:36*w.mst]
-	w.pad4(s, x, p)
+	band := 6 * w.wp
+	p := scratch[:s.ci*band]
+	v := scratch[s.ci*band : s.ci*band+36*w.vst+3]
+	m := scratch[s.ci*band+36*w.vst+3:][:36*w.mst]
+	plan := w.deintPlan(s)
 	for ty := 0; ty < w.th; ty++ {
+		w.pad4(s, x, p, 4*ty, &plan)
 		tx := 0
 		if vec {
-			tx = w.input4Vec(s, p, v, ty)
+			tx = w.input4Vec(s, p, v)
 		}
-		w.input4(s, p, v, ty, tx)
+		w.input4(s, p, v, tx)
 		w.products(s, 36, v, m, vec)
 		tx = 0
 		if vec {
@@ -53,16 +58,13 @@ func (w *winograd) run4(s *convStep, x, out, scratch []float32, vec bool) {
 	}
 }
 
-// pad4 copies the input into the zero-padded, deinterleaved plane p.
-// Rows are cleared as they are filled (deint): the whole plane is up to
-// 4 MB on the 240×256 layers, and clearing it at once took as long as the
-// input transform.
-func (w *winograd) pad4(s *convStep, x, p []float32) {
-	plane, qw := w.hp*w.wp, w.wp/4
-	y0, y1 := min(s.pt, w.hp), min(s.pt+s.h, w.hp) // rows holding input
-	// Sub-row r of a row holds columns 4q+r, i.e. input x = 4q+r−pl: from
-	// the first q with x ≥ 0 (at r·qw+q), every 4th input value.
-	var plan [12]int
+// deintPlan says where the input goes in a row of the padded,
+// deinterleaved plane: sub-row r holds columns 4q+r, i.e. input x =
+// 4q+r−pl, so from the first q with x ≥ 0 (at r·qw+q) it takes every 4th
+// input value; plan[r], plan[4+r], plan[8+r] are that position, the first
+// x and how many (deintRows).
+func (w *winograd) deintPlan(s *convStep) (plan [12]int) {
+	qw := w.wp / 4
 	for r := 0; r < 4; r++ {
 		q := max(0, (s.pl-r+3)/4)
 		xi := 4*q + r - s.pl
@@ -71,12 +73,21 @@ func (w *winograd) pad4(s *convStep, x, p []float32) {
 			plan[8+r] = min(qw-q, (s.w-xi+3)/4)
 		}
 	}
+	return plan
+}
+
+// pad4 fills p, 6 rows per channel, with rows y0 … y0+5 of the
+// zero-padded, deinterleaved input plane.
+func (w *winograd) pad4(s *convStep, x, p []float32, y0 int, plan *[12]int) {
+	band := 6 * w.wp
+	// Band rows r0 … r1−1 hold input rows y0+r−pt; the others are padding.
+	r0, r1 := min(max(0, s.pt-y0), 6), min(max(0, s.pt+s.h-y0), 6)
 	for c := 0; c < s.ci; c++ {
-		pc := p[c*plane:][:plane]
-		clear(pc[:y0*w.wp])
-		clear(pc[y1*w.wp:])
-		if y1 > y0 {
-			deint(pc[y0*w.wp:y1*w.wp], x[(c*s.h+y0-s.pt)*s.w:][:(y1-y0)*s.w], w.wp, s.w, &plan)
+		pc := p[c*band:][:band]
+		clear(pc[:r0*w.wp])
+		clear(pc[max(r0, r1)*w.wp:])
+		if r1 > r0 {
+			deint(pc[r0*w.wp:r1*w.wp], x[(c*s.h+y0+r0-s.pt)*s.w:][:(r1-r0)*s.w], w.wp, s.w, plan)
 		}
 	}
 }
@@ -98,11 +109,11 @@ func deintRows(dst, src []float32, wp, w int, plan *[12]int) {
 }
 
 // input4 transforms tiles tx0… of tile row ty into V ([ξ][ci][tw]).
-func (w *winograd) input4(s *convStep, p, v []float32, ty, tx0 int) {
-	plane, qw, wp := w.hp*w.wp, w.wp/4, w.wp
+func (w *winograd) input4(s *convStep, p, v []float32, tx0 int) {
+	qw, wp := w.wp/4, w.wp
 	st := w.vst
 	for c := 0; c < s.ci; c++ {
-		pc := p[c*plane+4*ty*wp:]
+		pc := p[c*6*wp:][:6*wp]
 		vc := v[c*w.tw:]
 		for tx := tx0; tx < w.tw; tx++ {
 			var t [6][6]float32 // t[i][j] = (Bᵀ d)[i][j]
