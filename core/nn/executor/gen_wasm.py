@@ -75,15 +75,14 @@ KERN = s
 
 # ---- Winograd F(4×4,3×3) transforms on 4 tiles ----
 def g(*ops):
+    """Lines inside a loop (two tabs)."""
     return ["\t\t" + o for o in ops]
 
-def addr(base, stride_reg, k, extra=0):
-    """push i32 address base + k·stride (+ extra bytes)"""
+def addr(base, stride_reg, k):
+    """Pushes the i32 address base + k·stride."""
     o = [f"Get {base}"]
     if k:
         o += [f"Get {stride_reg}", f"I64Const ${k}", "I64Mul", "I64Add"]
-    if extra:
-        o += [f"I64Const ${extra}", "I64Add"]
     return o + ["I32WrapI64"]
 
 BT = [  # Bᵀ rows as stack code over d0..d5 in V0..V5; V12=2, V13=4, V14=5 (winograd4.go's bt6 order)
