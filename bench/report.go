@@ -51,8 +51,8 @@ type Browser struct {
 }
 
 // StartupRow is one first-result page: when each start-up step ended, in
-// ms since navigation start, and the second image's time (the first one
-// also pays for compiling the functions it calls).
+// ms since navigation start, and the second image's time (the first image
+// also pays for first calls and first writes to new memory).
 type StartupRow struct {
 	Engine   string             `json:"engine"`
 	Visit    string             `json:"visit"` // cold (fresh profile) or cached
