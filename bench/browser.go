@@ -18,6 +18,8 @@ import (
 
 	"github.com/andybalholm/brotli"
 	"github.com/chromedp/chromedp"
+
+	"myoseg/e2e/headless"
 )
 
 // runBrowser serves the bench page, our wasm, onnxruntime-web, the model
@@ -81,18 +83,9 @@ func runBrowser(ctx context.Context, cfg config, set *imageSet, res *Results, wo
 	}
 	ownMarkers = append(ownMarkers, profile)
 	ownChromiumSince = startTicks(os.Getpid())
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(cfg.Chromium),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.UserDataDir(profile),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
+	opts := append(headless.Options(cfg.Chromium, profile),
 		// Resolves performance.measureUserAgentSpecificMemory at once instead of at the next GC.
-		chromedp.Flag("enable-blink-features", "ForceEagerMeasureMemory"),
-	}
+		chromedp.Flag("enable-blink-features", "ForceEagerMeasureMemory"))
 	actx, cancelA := chromedp.NewExecAllocator(ctx, opts...)
 	defer cancelA()
 	bctx, cancelB := chromedp.NewContext(actx)

@@ -24,6 +24,8 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
+
+	"myoseg/e2e/headless"
 )
 
 // artifacts is where screenshots and downloads are kept for a person to look at.
@@ -143,19 +145,9 @@ func chromiumPath() string {
 func newBrowser(tb testing.TB, w, h int) context.Context {
 	tb.Helper()
 	profile := tb.TempDir()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath()),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.UserDataDir(profile),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
+	opts := append(headless.Options(chromiumPath(), profile),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(w, h),
-	}
+		chromedp.WindowSize(w, h))
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	tb.Cleanup(func() { cancel(); acancel() })

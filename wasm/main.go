@@ -33,6 +33,7 @@ import (
 	"myoseg/wasm/edit"
 	"myoseg/wasm/jsbytes"
 	"myoseg/wasm/session"
+	"myoseg/wasm/startup"
 )
 
 // worker holds this Go instance's state; the store opens once, in the
@@ -46,6 +47,7 @@ type worker struct {
 }
 
 func main() {
+	startup.Begin() // until the first image's result (package startup)
 	w := &worker{ready: make(chan struct{})}
 	go w.open()
 	js.Global().Set("myosegHandle", js.FuncOf(func(_ js.Value, args []js.Value) any {
@@ -222,6 +224,7 @@ func (w *worker) do(typ string, m message, msg js.Value, progress func(string)) 
 	case "run":
 		data := jsbytes.From(msg.Get("bytes"))
 		out, err := a.Run(ctx, m.Job, data, progress)
+		startup.End()
 		if err != nil {
 			return reply{}, err
 		}

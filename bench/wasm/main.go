@@ -12,11 +12,14 @@ import (
 
 	"myoseg/core/nn/executor"
 	"myoseg/core/nn/onnxmodel"
+	"myoseg/wasm/startup"
 )
 
 func main() {
+	startup.Begin()
 	var r *executor.Runner
-	var n int
+	var in []float32
+	var buf []byte
 	api := js.Global().Get("Object").New()
 	api.Set("load", js.FuncOf(func(_ js.Value, a []js.Value) any {
 		b := make([]byte, a[0].Get("length").Int())
@@ -29,32 +32,27 @@ func main() {
 		if err != nil {
 			return err.Error()
 		}
-		r, n = net.NewRunner(), m.Info.InputH*m.Info.InputW
+		r = net.NewRunner()
+		n := m.Info.InputH * m.Info.InputW
+		in, buf = make([]float32, n), make([]byte, 4*n)
 		return ""
 	}))
-	in := make([]float32, 0)
 	api.Set("infer", js.FuncOf(func(_ js.Value, a []js.Value) any {
-		if r == nil || a[0].Get("length").Int() != n {
+		if r == nil || a[0].Get("length").Int() != len(in) {
 			return js.Global().Get("Error").New("myosegBench: load a model first, then pass H×W values")
 		}
-		in = in[:0]
 		// Float32Array → bytes → float32 (CopyBytesToGo takes Uint8Array).
-		u8 := js.Global().Get("Uint8Array").New(a[0].Get("buffer"), a[0].Get("byteOffset"), 4*n)
-		buf := make([]byte, 4*n)
-		js.CopyBytesToGo(buf, u8)
-		for i := 0; i < n; i++ {
-			in = append(in, float32frombytes(buf[4*i:]))
-		}
+		js.CopyBytesToGo(buf, js.Global().Get("Uint8Array").New(a[0].Get("buffer"), a[0].Get("byteOffset"), len(buf)))
+		getFloats(in, buf)
 		out, err := r.Run(in)
 		if err != nil {
 			return js.Global().Get("Error").New(err.Error())
 		}
 		ob := make([]byte, 4*len(out))
-		for i, v := range out {
-			putFloat32(ob[4*i:], v)
-		}
+		putFloats(ob, out)
 		res := js.Global().Get("Uint8Array").New(len(ob))
 		js.CopyBytesToJS(res, ob)
+		startup.End()
 		return js.Global().Get("Float32Array").New(res.Get("buffer"))
 	}))
 	js.Global().Set("myosegBench", api)

@@ -9,8 +9,6 @@ package app
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -222,10 +220,7 @@ func (a *App) segmenterOf(it session.Item) (*pipeline.Segmenter, error) {
 	return s, nil
 }
 
-func hexSHA(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
-}
+func hexSHA(b []byte) string { return onnxmodel.SHA256(b) }
 
 // Stage names, as the page shows them.
 const (

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"myoseg/core/nn/executor"
 	"myoseg/core/nn/onnxmodel"
@@ -30,9 +31,9 @@ func NewFastWith(m *onnxmodel.Model, workers int, opt executor.Options) (*Fast, 
 		return nil, fmt.Errorf("engine: %w", err)
 	}
 	h, w := m.Info.InputH, m.Info.InputW
-	want := fmt.Sprint([]int{1, 1, h, w})
-	if fmt.Sprint(net.InputShape()) != want || fmt.Sprint(net.OutputShape()) != want {
-		return nil, fmt.Errorf("engine: %s: graph maps %v to %v, the model contract is %s to %s",
+	want := []int{1, 1, h, w}
+	if !slices.Equal(net.InputShape(), want) || !slices.Equal(net.OutputShape(), want) {
+		return nil, fmt.Errorf("engine: %s: graph maps %v to %v, the model contract is %v to %v",
 			m.Info.Name, net.InputShape(), net.OutputShape(), want, want)
 	}
 	pool, err := NewPool(workers, func() (*executor.Runner, error) { return net.NewRunner(), nil })

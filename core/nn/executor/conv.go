@@ -2,6 +2,7 @@ package executor
 
 import (
 	"fmt"
+	"strconv"
 )
 
 // convStep is a 2-D convolution (group 1) with bias and activation fused.
@@ -78,9 +79,7 @@ func (c *compiler) conv(i int, n onnxNode, x *value) error {
 	s.bias = make([]float32, co4)
 	wt := wv.konst.floats
 	for o := 0; o < s.co; o++ {
-		for t := 0; t < s.k; t++ {
-			s.wpk[(o/4)*4*s.k+t*4+o%4] = wt[o*s.k+t]
-		}
+		packChannel(s.wpk, wt[o*s.k:(o+1)*s.k], o)
 	}
 	if len(n.inputs) > 2 && n.inputs[2] != "" {
 		bv, err := c.input(n, 2)
@@ -95,14 +94,7 @@ func (c *compiler) conv(i int, n onnxNode, x *value) error {
 	if s.wino = newWinograd(s, wt, dil, c.winoTile); s.wino != nil && s.wino.scratchSize(s) > c.scratch {
 		c.scratch = s.wino.scratchSize(s)
 	}
-	for ci := 0; ci < s.ci; ci++ {
-		for ky := 0; ky < s.kh; ky++ {
-			for kx := 0; kx < s.kw; kx++ {
-				s.off = append(s.off, int32(ci*s.hp*s.wp+ky*dil[0]*s.wp+kx*dil[1]))
-			}
-		}
-	}
-	ascending(s.off)
+	s.off = tapOffsets(s, dil)
 	c.macs += int64(s.n) * int64(s.co) * int64(s.oh) * int64(s.ow) * int64(s.k)
 
 	// Fuse the activation that is this conv's only reader.
@@ -120,8 +112,43 @@ func (c *compiler) conv(i int, n onnxNode, x *value) error {
 	y := c.newValue([]int{s.n, s.co, s.oh, s.ow}, len(c.steps))
 	s.out = y.store
 	c.vals[out] = y
-	c.add(s, fmt.Sprintf("%s %dx%d %d→%d %dx%d", name, s.kh, s.kw, s.ci, s.co, s.oh, s.ow))
+	// Not fmt.Sprintf: see node.
+	it := strconv.Itoa
+	c.add(s, name+" "+it(s.kh)+"x"+it(s.kw)+" "+it(s.ci)+"→"+it(s.co)+" "+it(s.oh)+"x"+it(s.ow))
 	return nil
+}
+
+// tapOffsets lists each tap's offset in the padded input, channel by
+// channel, row by row; a function of its own for V8's sake, like
+// packChannel.
+//
+//go:noinline
+func tapOffsets(s *convStep, dil []int) []int32 {
+	off := make([]int32, 0, s.ci*s.kh*s.kw)
+	for ci := 0; ci < s.ci; ci++ {
+		for ky := 0; ky < s.kh; ky++ {
+			for kx := 0; kx < s.kw; kx++ {
+				off = append(off, int32(ci*s.hp*s.wp+ky*dil[0]*s.wp+kx*dil[1]))
+			}
+		}
+	}
+	ascending(off)
+	return off
+}
+
+// packChannel puts output channel o's k weights in lane o%4 of its block
+// of four (wpk: [co4/4][k][4]). One call per channel keeps the loop out of
+// compiler.conv, for V8's sake (see winoWeights): were it inlined there,
+// V8 would optimise all of compiler.conv (hundreds of ms of compiling on
+// two cores) to speed up a loop it has already left.
+//
+//go:noinline
+func packChannel(wpk, w []float32, o int) {
+	k := len(w)
+	blk := wpk[o/4*4*k : (o/4+1)*4*k]
+	for t, v := range w {
+		blk[t*4+o%4] = v
+	}
 }
 
 // pad copies one image's channels into the zero-bordered plane p.

@@ -9,6 +9,7 @@ package executor
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -181,7 +182,7 @@ func compile(name string, data []byte, opt Options, winoTile int) (net *Net, err
 	if !ok || outVal.konst != nil {
 		return nil, fmt.Errorf("output %q is not computed by the graph", g.outputs[0].name)
 	}
-	if want := g.outputs[0].dims; len(want) > 0 && fmt.Sprint(want) != fmt.Sprint(outVal.shape) {
+	if want := g.outputs[0].dims; len(want) > 0 && !slices.Equal(want, outVal.shape) {
 		return nil, fmt.Errorf("output %q: graph computes shape %v, file declares %v", g.outputs[0].name, outVal.shape, want)
 	}
 	c.stores[outVal.store].last = len(c.steps) // kept past the last step

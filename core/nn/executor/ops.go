@@ -126,80 +126,28 @@ func (c *compiler) node(i int, n onnxNode) error {
 	if x.konst != nil && n.op != "Reshape" {
 		return fmt.Errorf("constant folding is not supported: input %q is an initializer", n.inputs[0])
 	}
+	// Each op's work is its own method: a browser's V8 optimises a large
+	// function after a few calls, at a cost of hundreds of ms of a core
+	// (see myoseg/wasm/startup), and node runs once per graph node.
 	switch n.op {
 	case "Conv":
 		return c.conv(i, n, x)
 	case "Relu", "LeakyRelu", "Sigmoid", "Tanh":
-		a, _ := activation(n)
-		xs := c.use(x)
-		y := c.newValue(x.shape, len(c.steps))
-		c.vals[out] = y
-		c.add(&unaryStep{in: xs, out: y.store, n: prod(x.shape), a: a}, n.op)
+		c.unary(n, x)
 	case "Identity", "Dropout":
 		c.vals[out] = x
 	case "Reshape", "Flatten", "Squeeze", "Unsqueeze":
-		shape, err := c.reshape(n, x)
-		if err != nil {
-			return err
-		}
-		if prod(shape) != prod(x.shape) {
-			return fmt.Errorf("cannot reshape %v (%d values) to %v", x.shape, prod(x.shape), shape)
-		}
-		if x.konst != nil {
-			return fmt.Errorf("constant folding is not supported: input %q is an initializer", n.inputs[0])
-		}
-		c.vals[out] = &value{shape: shape, store: x.store}
+		return c.reshapeNode(n, x)
 	case "Transpose":
-		perm := ints(n, "perm", nil)
-		if perm == nil {
-			for j := len(x.shape) - 1; j >= 0; j-- {
-				perm = append(perm, j)
-			}
-		}
-		if len(perm) != len(x.shape) {
-			return fmt.Errorf("perm %v for a %d-D tensor", perm, len(x.shape))
-		}
-		seen := make([]bool, len(perm))
-		shape := make([]int, len(perm))
-		for j, p := range perm {
-			if p < 0 || p >= len(perm) || seen[p] {
-				return fmt.Errorf("perm %v is not a permutation", perm)
-			}
-			seen[p] = true
-			shape[j] = x.shape[p]
-		}
-		xs := c.use(x)
-		y := c.newValue(shape, len(c.steps))
-		c.vals[out] = y
-		c.add(newTranspose(xs, y.store, x.shape, perm), "Transpose")
+		return c.transpose(n, x)
 	case "Concat":
 		return c.concat(n)
 	case "MaxPool":
 		return c.maxPool(n, x)
 	case "GlobalAveragePool":
-		if len(x.shape) < 3 {
-			return fmt.Errorf("input shape %v: want N×C×spatial", x.shape)
-		}
-		shape := append([]int{x.shape[0], x.shape[1]}, make([]int, len(x.shape)-2)...)
-		for j := 2; j < len(shape); j++ {
-			shape[j] = 1
-		}
-		xs := c.use(x)
-		y := c.newValue(shape, len(c.steps))
-		c.vals[out] = y
-		c.add(&gapStep{in: xs, out: y.store, planes: x.shape[0] * x.shape[1], size: prod(x.shape[2:])}, n.op)
+		return c.globalAveragePool(n, x)
 	case "Softmax":
-		axis := intAttr(n, "axis", 1)
-		if axis < 0 {
-			axis += len(x.shape)
-		}
-		if axis < 0 || axis >= len(x.shape) {
-			return fmt.Errorf("axis %d for shape %v", axis, x.shape)
-		}
-		xs := c.use(x)
-		y := c.newValue(x.shape, len(c.steps))
-		c.vals[out] = y
-		c.add(&softmaxStep{in: xs, out: y.store, rows: prod(x.shape[:axis]), cols: prod(x.shape[axis:])}, n.op)
+		return c.softmax(n, x)
 	case "BatchNormalization":
 		return c.batchNorm(n, x)
 	case "Add", "Sub", "Mul", "Div":
@@ -207,6 +155,85 @@ func (c *compiler) node(i int, n onnxNode) error {
 	default:
 		return fmt.Errorf("op %s is not supported by the fast backend", n.op)
 	}
+	return nil
+}
+
+func (c *compiler) unary(n onnxNode, x *value) {
+	a, _ := activation(n)
+	xs := c.use(x)
+	y := c.newValue(x.shape, len(c.steps))
+	c.vals[n.outputs[0]] = y
+	c.add(&unaryStep{in: xs, out: y.store, n: prod(x.shape), a: a}, n.op)
+}
+
+func (c *compiler) reshapeNode(n onnxNode, x *value) error {
+	shape, err := c.reshape(n, x)
+	if err != nil {
+		return err
+	}
+	if prod(shape) != prod(x.shape) {
+		return fmt.Errorf("cannot reshape %v (%d values) to %v", x.shape, prod(x.shape), shape)
+	}
+	if x.konst != nil {
+		return fmt.Errorf("constant folding is not supported: input %q is an initializer", n.inputs[0])
+	}
+	c.vals[n.outputs[0]] = &value{shape: shape, store: x.store}
+	return nil
+}
+
+func (c *compiler) transpose(n onnxNode, x *value) error {
+	perm := ints(n, "perm", nil)
+	if perm == nil {
+		for j := len(x.shape) - 1; j >= 0; j-- {
+			perm = append(perm, j)
+		}
+	}
+	if len(perm) != len(x.shape) {
+		return fmt.Errorf("perm %v for a %d-D tensor", perm, len(x.shape))
+	}
+	seen := make([]bool, len(perm))
+	shape := make([]int, len(perm))
+	for j, p := range perm {
+		if p < 0 || p >= len(perm) || seen[p] {
+			return fmt.Errorf("perm %v is not a permutation", perm)
+		}
+		seen[p] = true
+		shape[j] = x.shape[p]
+	}
+	xs := c.use(x)
+	y := c.newValue(shape, len(c.steps))
+	c.vals[n.outputs[0]] = y
+	c.add(newTranspose(xs, y.store, x.shape, perm), "Transpose")
+	return nil
+}
+
+func (c *compiler) globalAveragePool(n onnxNode, x *value) error {
+	if len(x.shape) < 3 {
+		return fmt.Errorf("input shape %v: want N×C×spatial", x.shape)
+	}
+	shape := append([]int{x.shape[0], x.shape[1]}, make([]int, len(x.shape)-2)...)
+	for j := 2; j < len(shape); j++ {
+		shape[j] = 1
+	}
+	xs := c.use(x)
+	y := c.newValue(shape, len(c.steps))
+	c.vals[n.outputs[0]] = y
+	c.add(&gapStep{in: xs, out: y.store, planes: x.shape[0] * x.shape[1], size: prod(x.shape[2:])}, n.op)
+	return nil
+}
+
+func (c *compiler) softmax(n onnxNode, x *value) error {
+	axis := intAttr(n, "axis", 1)
+	if axis < 0 {
+		axis += len(x.shape)
+	}
+	if axis < 0 || axis >= len(x.shape) {
+		return fmt.Errorf("axis %d for shape %v", axis, x.shape)
+	}
+	xs := c.use(x)
+	y := c.newValue(x.shape, len(c.steps))
+	c.vals[n.outputs[0]] = y
+	c.add(&softmaxStep{in: xs, out: y.store, rows: prod(x.shape[:axis]), cols: prod(x.shape[axis:])}, n.op)
 	return nil
 }
 

@@ -36,6 +36,35 @@ func planeStride(n int) int {
 	return n
 }
 
+// winoWeights writes U = G g Gᵀ, in float64 then rounded, for output
+// channel o's kernels g (ci×9) into u ([n²][co4/4][ci][4]). It is called
+// once per output channel, not once per layer, for the browser's sake:
+// model load runs in V8's baseline tier, and V8 optimises a function only
+// for its next call, so a single call over a whole layer never leaves it.
+func winoWeights(u, g []float32, G [][3]float64, o, co4 int) {
+	n, ci := len(G), len(g)/9
+	plane := co4 * ci        // floats in one ξ plane of u
+	base := (o/4*ci)*4 + o%4 // o's lane of channel 0 in plane 0
+	var kf [9]float64
+	var t [6][3]float64 // G g
+	for c := 0; c < ci; c++ {
+		for m, v := range g[c*9 : c*9+9] {
+			kf[m] = float64(v)
+		}
+		for i, r := range G {
+			for j := 0; j < 3; j++ {
+				t[i][j] = 0 + r[0]*kf[j] + r[1]*kf[3+j] + r[2]*kf[6+j]
+			}
+		}
+		at := u[base+c*4:]
+		for i := 0; i < n; i++ {
+			for j, r := range G {
+				at[(i*n+j)*plane] = float32(0 + t[i][0]*r[0] + t[i][1]*r[1] + t[i][2]*r[2])
+			}
+		}
+	}
+}
+
 // winoMinChannels: below this the transforms cost more than they save.
 const winoMinChannels = 4
 
@@ -67,25 +96,7 @@ func newWinograd(s *convStep, wt []float32, dil []int, tile int) *winograd {
 	co4 := (s.co + 3) &^ 3
 	w.u = make([]float32, n*n*co4*s.ci)
 	for o := 0; o < s.co; o++ {
-		for c := 0; c < s.ci; c++ {
-			g := wt[(o*s.ci+c)*9 : (o*s.ci+c)*9+9]
-			for i := 0; i < n; i++ {
-				var t [3]float64 // row i of G g
-				for j := 0; j < 3; j++ {
-					for k := 0; k < 3; k++ {
-						t[j] += G[i][k] * float64(g[k*3+j])
-					}
-				}
-				for j := 0; j < n; j++ {
-					var u float64 // (G g Gᵀ)[i][j], in float64
-					for k := 0; k < 3; k++ {
-						u += t[k] * G[j][k]
-					}
-					xi := i*n + j
-					w.u[((xi*co4/4+o/4)*s.ci+c)*4+o%4] = float32(u)
-				}
-			}
-		}
+		winoWeights(w.u, wt[o*s.ci*9:(o+1)*s.ci*9], G, o, co4)
 	}
 	for c := 0; c < s.ci; c++ {
 		w.off = append(w.off, int32(c*w.tw))

@@ -6,7 +6,9 @@ package onnxmodel
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -87,8 +89,7 @@ func Parse(name string, data []byte) (m *Model, err error) {
 	if err := validate(mp, &info); err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(data)
-	info.SHA256 = hex.EncodeToString(sum[:])
+	info.SHA256 = SHA256(data)
 	info.Bytes = len(data)
 	info.Nodes = len(mp.Graph.Nodes)
 	for _, t := range mp.Graph.Inits {
@@ -96,6 +97,20 @@ func Parse(name string, data []byte) (m *Model, err error) {
 	}
 	info.MACs = countMACs(mp.Graph, info.InputH, info.InputW)
 	return &Model{Info: info, Bytes: data}, nil
+}
+
+// SHA256 is a model file's identity: its SHA-256, in hex. It hashes in
+// 32 KiB pieces for the browser's sake: V8 first runs code in its
+// baseline tier and optimises a function only for its next call, so one
+// call over a 2 MB model would hash it all at baseline speed.
+func SHA256(data []byte) string {
+	h := sha256.New()
+	for len(data) > 0 {
+		n := min(len(data), 32<<10)
+		h.Write(data[:n])
+		data = data[n:]
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func readInfo(mp *onnxpb.Model) (Info, error) {
@@ -211,35 +226,37 @@ func validate(mp *onnxpb.Model, info *Info) error {
 	if len(inputs) != 1 || len(g.Outputs) != 1 {
 		return fmt.Errorf("want one image input and one output, found %d and %d", len(inputs), len(g.Outputs))
 	}
-	want := []int64{1, 1, int64(info.InputH), int64(info.InputW)}
+	want := []int{1, 1, info.InputH, info.InputW}
 	for _, vi := range []onnxpb.Value{inputs[0], g.Outputs[0]} {
-		if fmt.Sprint(vi.Dims) != fmt.Sprint(want) {
+		if !slices.Equal(vi.Dims, want) {
 			return fmt.Errorf("tensor %q has shape %v; the metadata says %v (static 1×1×H×W, no symbolic dimensions)", vi.Name, vi.Dims, want)
 		}
 	}
 	for i, n := range g.Nodes {
-		where := fmt.Sprintf("node %d (%s %q)", i, n.Op, n.Name)
-		if why, bad := unsupportedWhy[n.Op]; bad {
-			return fmt.Errorf("%s: %s", where, why)
-		}
-		if !supported[n.Op] {
-			return fmt.Errorf("%s: op %s is not run correctly by the gorgonia backend", where, n.Op)
-		}
-		seen := map[string]bool{}
-		for _, in := range n.Inputs {
-			if in != "" && seen[in] {
-				return fmt.Errorf("%s: takes %q twice; gorgonnx silently sees only one copy (e.g. Concat(x,x), Mul(x,x))", where, in)
-			}
-			seen[in] = true
-		}
 		if err := validateNode(n, g); err != nil {
-			return fmt.Errorf("%s: %w", where, err)
+			return fmt.Errorf("node %d (%s %q): %w", i, n.Op, n.Name, err)
 		}
 	}
 	return nil
 }
 
+// validateNode checks one node. Its errors get the node's place from the
+// caller: formatting that place up front for every node made fmt hot
+// enough for V8 to optimise it during a browser's model load.
 func validateNode(n onnxpb.Node, g *onnxpb.Graph) error {
+	if why, bad := unsupportedWhy[n.Op]; bad {
+		return errors.New(why)
+	}
+	if !supported[n.Op] {
+		return fmt.Errorf("op %s is not run correctly by the gorgonia backend", n.Op)
+	}
+	seen := map[string]bool{}
+	for _, in := range n.Inputs {
+		if in != "" && seen[in] {
+			return fmt.Errorf("takes %q twice; gorgonnx silently sees only one copy (e.g. Concat(x,x), Mul(x,x))", in)
+		}
+		seen[in] = true
+	}
 	switch n.Op {
 	case "Conv":
 		if a, ok := n.Attrs["group"]; ok && a.I != 1 {

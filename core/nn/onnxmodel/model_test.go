@@ -1,6 +1,8 @@
 package onnxmodel
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"testing"
 
@@ -79,6 +81,7 @@ func TestParseRefuses(t *testing.T) {
 		{name: "gemm", mutate: func(m *onnxtest.Model) { m.Nodes[1].Op = "Gemm" }, want: "writes into its bias"},
 		{name: "resize", mutate: func(m *onnxtest.Model) { m.Nodes[1].Op = "Resize" }, want: "pixel shuffle"},
 		{name: "unknown op", mutate: func(m *onnxtest.Model) { m.Nodes[1].Op = "Erf" }, want: "op Erf is not run correctly"},
+		{name: "node's place", mutate: func(m *onnxtest.Model) { m.Nodes[1].Op = "Erf" }, want: "node 1 (Erf "},
 		{name: "grouped conv", mutate: func(m *onnxtest.Model) { m.Nodes[0].Int = map[string]int64{"group": 2} }, want: "ignores group"},
 		{name: "uneven pads", mutate: func(m *onnxtest.Model) { m.Nodes[0].Ints["pads"] = []int64{1, 1, 0, 0} }, want: "equal pads"},
 		{name: "reshape -1", mutate: func(m *onnxtest.Model) {
@@ -148,6 +151,20 @@ func TestTestModelBytesAreStable(t *testing.T) {
 	for i := 0; i < 50; i++ {
 		if string(tiny().Bytes()) != first {
 			t.Fatalf("encoding %d differs", i)
+		}
+	}
+}
+
+// SHA256 hashes in pieces; the pieces' edges must not show.
+func TestSHA256(t *testing.T) {
+	for _, n := range []int{0, 1, 32<<10 - 1, 32 << 10, 32<<10 + 1, 100_003} {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(i*7 + i>>9)
+		}
+		want := sha256.Sum256(b)
+		if got := SHA256(b); got != hex.EncodeToString(want[:]) {
+			t.Errorf("%d bytes: %s, want %x", n, got, want)
 		}
 	}
 }
