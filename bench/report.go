@@ -59,6 +59,8 @@ type StartupRow struct {
 	FirstMs  float64            `json:"first_result_ms"`
 	SecondMs float64            `json:"second_image_ms"`
 	Marks    map[string]float64 `json:"steps_ms"`
+	// AllFirstMs: every repetition's first result; the row is the median one.
+	AllFirstMs []float64 `json:"all_first_result_ms"`
 }
 
 // startupSteps orders the page's marks (bench/web/bench.js).
@@ -216,16 +218,16 @@ func markdown(r *Results) string {
 			}
 		}
 		if len(br.Startup) > 0 {
-			p("\nStart-up, ms since navigation start at the end of each step (`page`: the page's script starts; `meta`: a first small fetch; `inputs`: the page has fetched the test images; `script`: the engine's JS; `instantiate`: wasm compiled and instantiated; `goRun`: Go's runtime started; `modelCompile`: model parsed and compiled; `firstInference`: the first result), and the second image's time:\n\n")
+			p("\nStart-up, ms since navigation start at the end of each step (`page`: the page's script starts; `meta`: a first small fetch; `inputs`: the page has fetched the test images; `script`: the engine's JS; `instantiate`: wasm compiled and instantiated; `goRun`: Go's runtime started; `modelCompile`: model parsed and compiled; `firstInference`: the first result), the second image's time, and the first result of every repetition (each in a fresh browser; the row is the median one):\n\n")
 			p("| engine | visit |")
 			for _, st := range startupSteps {
 				p(" %s |", st)
 			}
-			p(" second image ms |\n|---|---|")
+			p(" second image ms | repetitions ms |\n|---|---|")
 			for range startupSteps {
 				p("---|")
 			}
-			p("---|\n")
+			p("---|---|\n")
 			for _, u := range br.Startup {
 				p("| %s | %s |", u.Engine, u.Visit)
 				for _, st := range startupSteps {
@@ -235,7 +237,11 @@ func markdown(r *Results) string {
 						p(" |")
 					}
 				}
-				p(" %.0f |\n", u.SecondMs)
+				var all []string
+				for _, v := range u.AllFirstMs {
+					all = append(all, fmt.Sprintf("%.0f", v))
+				}
+				p(" %.0f | %s |\n", u.SecondMs, strings.Join(all, ", "))
 			}
 		}
 		if len(br.Sizes) > 0 {

@@ -28,7 +28,7 @@ func main() {
 		if err != nil {
 			return err.Error()
 		}
-		net, err := executor.Compile(m.Info.Name, m.Bytes, executor.Options{})
+		net, err := executor.CompileRead(m.Info.Name, m.Graph(), executor.Options{})
 		if err != nil {
 			return err.Error()
 		}

@@ -17,10 +17,11 @@ const dims = { h: 0, w: 0 };
 async function meta() {
   // Both at once: each step that waits on the other would also wait for
   // the main thread, which the engine's start keeps busy.
-  const [m, buf] = await Promise.all([
-    fetch('/meta.json').then((r) => r.json()).then((m) => { mark('meta'); return m; }),
+  const [m, buf] = await (early.inputs || Promise.all([
+    fetch('/meta.json').then((r) => r.json()),
     fetch('/inputs.f32').then((r) => r.arrayBuffer()),
-  ]);
+  ]));
+  mark('meta');
   dims.h = m.h; dims.w = m.w;
   const n = m.h * m.w, images = [];
   for (let i = 0; i + n * 4 <= buf.byteLength; i += n * 4) images.push(new Float32Array(buf.slice(i, i + n * 4)));
@@ -39,18 +40,16 @@ async function loadOurs() {
   const t0 = performance.now();
   // The wasm compiles (it needs no imports for that) and the model
   // downloads while the glue script, which instantiation needs, loads.
-  const module = WebAssembly.compileStreaming(fetch('/wasm/bench.wasm'));
-  const modelBytes = fetch('/model.onnx').then((r) => r.arrayBuffer()).then((b) => { mark('modelFetch'); return b; });
+  const module = early.module || WebAssembly.compileStreaming(fetch('/wasm/bench.wasm'));
+  const modelBytes = (early.model || fetch('/model.onnx').then((r) => r.arrayBuffer())).then((b) => { mark('modelFetch'); return b; });
   await loadScript('/wasm_exec.js');
   mark('script');
   const go = new Go();
-  const [instance, model] = await Promise.all([
-    module.then((m) => WebAssembly.instantiate(m, go.importObject)).then((i) => { mark('instantiate'); return i; }),
-    modelBytes,
-  ]);
-  go.run(instance);
+  const instance = await WebAssembly.instantiate(await module, go.importObject);
+  mark('instantiate');
+  go.run(instance); // Go's runtime starts while the model may still be arriving
   mark('goRun');
-  const err = globalThis.myosegBench.load(new Uint8Array(model));
+  const err = globalThis.myosegBench.load(new Uint8Array(await modelBytes));
   if (err) throw new Error(err);
   mark('modelCompile');
   return {
@@ -62,7 +61,7 @@ async function loadOurs() {
 
 async function loadOrt(threads) {
   const t0 = performance.now();
-  const ort = await import('/ort/ort.wasm.min.mjs');
+  const ort = await (early.ort || import('/ort/ort.wasm.min.mjs'));
   mark('script');
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.wasmPaths = '/ort/';

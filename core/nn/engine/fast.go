@@ -26,7 +26,7 @@ func NewFast(m *onnxmodel.Model, workers int) (*Fast, error) {
 
 // NewFastWith is NewFast with backend options (e.g. the portable kernels).
 func NewFastWith(m *onnxmodel.Model, workers int, opt executor.Options) (*Fast, error) {
-	net, err := executor.Compile(m.Info.Name, m.Bytes, opt)
+	net, err := executor.CompileRead(m.Info.Name, m.Graph(), opt)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}

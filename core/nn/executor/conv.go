@@ -34,31 +34,47 @@ type convStep struct {
 
 func (s *convStep) bind(f func(int) int) { s.in, s.out = f(s.in), f(s.out) }
 
+// conv compiles a Conv node in three parts, each a function of its own
+// so that none is large (see node).
 func (c *compiler) conv(i int, n onnxNode, x *value) error {
+	s, wt, dil, err := c.convGeometry(n, x)
+	if err != nil {
+		return err
+	}
+	if err := c.convWeights(s, n, wt, dil); err != nil {
+		return err
+	}
+	c.addConv(i, n, x, s)
+	return nil
+}
+
+// convGeometry checks a Conv node and returns its step's shapes, its
+// weights and its dilation.
+func (c *compiler) convGeometry(n onnxNode, x *value) (*convStep, []float32, []int, error) {
 	if len(x.shape) != 4 {
-		return fmt.Errorf("input shape %v: want N×C×H×W", x.shape)
+		return nil, nil, nil, fmt.Errorf("input shape %v: want N×C×H×W", x.shape)
 	}
 	if g := intAttr(n, "group", 1); g != 1 {
-		return fmt.Errorf("group=%d: only group 1 is supported", g)
+		return nil, nil, nil, fmt.Errorf("group=%d: only group 1 is supported", g)
 	}
 	wv, err := c.input(n, 1)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	if wv.konst == nil || wv.konst.floats == nil || len(wv.shape) != 4 {
-		return fmt.Errorf("weights must be a 4-D float initializer")
+		return nil, nil, nil, fmt.Errorf("weights must be a 4-D float initializer")
 	}
 	ws := wv.shape
 	if ws[1] != x.shape[1] {
-		return fmt.Errorf("weights %v for %d input channels", ws, x.shape[1])
+		return nil, nil, nil, fmt.Errorf("weights %v for %d input channels", ws, x.shape[1])
 	}
 	k := ints(n, "kernel_shape", ws[2:])
 	if len(k) != 2 || k[0] != ws[2] || k[1] != ws[3] {
-		return fmt.Errorf("kernel_shape %v disagrees with weights %v", k, ws)
+		return nil, nil, nil, fmt.Errorf("kernel_shape %v disagrees with weights %v", k, ws)
 	}
 	stride, dil, pads, err := spatial(n, k)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	s := &convStep{n: x.shape[0], ci: x.shape[1], h: x.shape[2], w: x.shape[3], co: ws[0],
 		kh: k[0], kw: k[1], sh: stride[0], sw: stride[1],
@@ -66,18 +82,23 @@ func (c *compiler) conv(i int, n onnxNode, x *value) error {
 	s.oh = outSize(s.h, s.kh, s.sh, dil[0], s.pt, s.pb)
 	s.ow = outSize(s.w, s.kw, s.sw, dil[1], s.pl, s.pr)
 	if s.oh < 1 || s.ow < 1 {
-		return fmt.Errorf("output would be %d×%d", s.oh, s.ow)
+		return nil, nil, nil, fmt.Errorf("output would be %d×%d", s.oh, s.ow)
 	}
 	s.hp, s.wp = s.h+s.pt+s.pb, s.w+s.pl+s.pr
 	s.padded = s.pt+s.pl+s.pb+s.pr > 0
+	s.k = s.ci * s.kh * s.kw
+	return s, wv.konst.floats, dil, nil
+}
+
+// convWeights packs the weights and bias, prepares Winograd's and sizes
+// the scratch.
+func (c *compiler) convWeights(s *convStep, n onnxNode, wt []float32, dil []int) error {
 	if s.padded && s.ci*s.hp*s.wp > c.scratch {
 		c.scratch = s.ci * s.hp * s.wp
 	}
-	s.k = s.ci * s.kh * s.kw
 	co4 := (s.co + 3) &^ 3
 	s.wpk = make([]float32, co4*s.k)
 	s.bias = make([]float32, co4)
-	wt := wv.konst.floats
 	for o := 0; o < s.co; o++ {
 		packChannel(s.wpk, wt[o*s.k:(o+1)*s.k], o)
 	}
@@ -96,8 +117,12 @@ func (c *compiler) conv(i int, n onnxNode, x *value) error {
 	}
 	s.off = tapOffsets(s, dil)
 	c.macs += int64(s.n) * int64(s.co) * int64(s.oh) * int64(s.ow) * int64(s.k)
+	return nil
+}
 
-	// Fuse the activation that is this conv's only reader.
+// addConv fuses the activation that is the conv's only reader and adds
+// the step.
+func (c *compiler) addConv(i int, n onnxNode, x *value, s *convStep) {
 	name := "Conv"
 	out := n.outputs[0]
 	if j, ok := c.consumer(out, i); ok && out != c.g.outputs[0].name {
@@ -115,7 +140,6 @@ func (c *compiler) conv(i int, n onnxNode, x *value) error {
 	// Not fmt.Sprintf: see node.
 	it := strconv.Itoa
 	c.add(s, name+" "+it(s.kh)+"x"+it(s.kw)+" "+it(s.ci)+"→"+it(s.co)+" "+it(s.oh)+"x"+it(s.ow))
-	return nil
 }
 
 // tapOffsets lists each tap's offset in the padded input, channel by

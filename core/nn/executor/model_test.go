@@ -31,7 +31,7 @@ func loadShippedTile(t testing.TB, tile int) *Net {
 	if err != nil {
 		t.Fatalf("model (shipped with the repository): %v", err)
 	}
-	n, err := compile("shipped.onnx", data, Options{}, tile)
+	n, err := compile("shipped.onnx", data, nil, Options{}, tile)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+
+	"myoseg/core/nn/onnxpb"
 )
 
 // Net is a compiled graph: immutable, shared by all runners.
@@ -129,11 +131,18 @@ type Options struct {
 // Compile reads an ONNX model and builds its execution plan. name is used
 // in errors. It refuses ops and attributes it does not run exactly.
 func Compile(name string, data []byte, opt Options) (*Net, error) {
-	return compile(name, data, opt, 4)
+	return compile(name, data, nil, opt, 4)
 }
 
-// compile is Compile with the Winograd tile (4: F(4×4,3×3); 2: F(2×2,3×3), kept for tests).
-func compile(name string, data []byte, opt Options, winoTile int) (net *Net, err error) {
+// CompileRead is Compile of a file already read (onnxmodel.Model.Graph):
+// a browser's start-up reads the model once.
+func CompileRead(name string, m *onnxpb.Model, opt Options) (*Net, error) {
+	return compile(name, nil, m, opt, 4)
+}
+
+// compile is Compile (data) or CompileRead (m) with the Winograd tile
+// (4: F(4×4,3×3); 2: F(2×2,3×3), kept for tests).
+func compile(name string, data []byte, m *onnxpb.Model, opt Options, winoTile int) (net *Net, err error) {
 	defer func() {
 		if r := recover(); r != nil { // a malformed graph must not crash the caller
 			net, err = nil, fmt.Errorf("backend: %s: compile: %v", name, r)
@@ -142,7 +151,12 @@ func compile(name string, data []byte, opt Options, winoTile int) (net *Net, err
 			err = fmt.Errorf("backend: %s: %w", name, err)
 		}
 	}()
-	g, err := readModel(data)
+	if m == nil {
+		if m, err = onnxpb.Read(data); err != nil {
+			return nil, fmt.Errorf("read: %w", err)
+		}
+	}
+	g, err := graphOf(m)
 	if err != nil {
 		return nil, fmt.Errorf("read: %w", err)
 	}

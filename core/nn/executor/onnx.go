@@ -44,12 +44,8 @@ type onnxValue struct {
 	dims []int // -1 where symbolic
 }
 
-// readModel reads the graph of an ONNX file.
-func readModel(b []byte) (*onnxGraph, error) {
-	m, err := onnxpb.Read(b)
-	if err != nil {
-		return nil, err
-	}
+// graphOf is the compiler's view of a read ONNX file.
+func graphOf(m *onnxpb.Model) (*onnxGraph, error) {
 	if m.Graph == nil {
 		return nil, fmt.Errorf("no graph")
 	}

@@ -37,7 +37,7 @@ func run(t *testing.T, data []byte, in []float32, mode string) []float32 {
 	if mode == "portable-f2" {
 		tile, mode = 2, "portable"
 	}
-	n, err := compile("op.onnx", data, Options{}, tile)
+	n, err := compile("op.onnx", data, nil, Options{}, tile)
 	if err != nil {
 		t.Fatal(err)
 	}

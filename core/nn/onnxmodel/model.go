@@ -41,7 +41,12 @@ type Info struct {
 type Model struct {
 	Info  Info
 	Bytes []byte // the ONNX file, for the engine
+	graph *onnxpb.Model
 }
+
+// Graph is the file as Parse read it, for an engine to compile without
+// reading it again (read only: it is shared).
+func (m *Model) Graph() *onnxpb.Model { return m.graph }
 
 // MaxBytes bounds the model file: the browser downloads it, and gorgonnx
 // holds several copies in memory.
@@ -96,7 +101,7 @@ func Parse(name string, data []byte) (m *Model, err error) {
 		info.Params += int64(t.Elements())
 	}
 	info.MACs = countMACs(mp.Graph, info.InputH, info.InputW)
-	return &Model{Info: info, Bytes: data}, nil
+	return &Model{Info: info, Bytes: data, graph: mp}, nil
 }
 
 // SHA256 is a model file's identity: its SHA-256, in hex. It hashes in
