@@ -26,6 +26,7 @@ import (
 
 	"github.com/andybalholm/brotli"
 
+	"myoseg/core/nn/onnxmodel"
 	"myoseg/models"
 )
 
@@ -406,12 +407,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 // addModel serves a model and its card under /models/ and returns its
 // index entry.
 func (s *site) addModel(m modelFile) modelIndex {
-	sum := sha256.Sum256(m.Data)
 	idx := modelIndex{
 		Name:   m.Name,
 		URL:    "models/" + m.Name + ".onnx",
 		Size:   len(m.Data),
-		SHA256: hex.EncodeToString(sum[:]),
+		SHA256: onnxmodel.SHA256(m.Data),
 	}
 	s.assets["/"+idx.URL] = &asset{body: m.Data, ctype: contentTypes[".onnx"]}
 	if m.CardName != "" && len(m.Card) > 0 {

@@ -107,7 +107,7 @@ func (a *App) LoadModel(ctx context.Context, name, sha string, fetch Fetcher) (M
 	t0 := time.Now()
 	stored, data, err := a.store.Model(name)
 	lap("read", t0)
-	if err == nil && sha != "" && hexSHA(data) != sha {
+	if err == nil && sha != "" && onnxmodel.SHA256(data) != sha {
 		err = fmt.Errorf("stored copy of %s is outdated", name) // same name, new weights: fetch again
 	}
 	if err != nil {
@@ -122,8 +122,8 @@ func (a *App) LoadModel(ctx context.Context, name, sha string, fetch Fetcher) (M
 			return ModelInfo{}, fmt.Errorf("model %s: download: %w", name, err)
 		}
 		lap("fetch", t0)
-		if sha != "" && hexSHA(data) != sha {
-			return ModelInfo{}, fmt.Errorf("model %s: download is corrupt (SHA-256 %s, want %s)", name, hexSHA(data), sha)
+		if sha != "" && onnxmodel.SHA256(data) != sha {
+			return ModelInfo{}, fmt.Errorf("model %s: download is corrupt (SHA-256 %s, want %s)", name, onnxmodel.SHA256(data), sha)
 		}
 		t0 = time.Now()
 		if err := a.store.SaveModel(name, data); err != nil {
@@ -205,7 +205,7 @@ func (a *App) segmenterOf(it session.Item) (*pipeline.Segmenter, error) {
 	data, err := a.libBytes(r.SHA256)
 	if err != nil {
 		var serr error
-		if _, data, serr = a.store.Model(it.Model); serr == nil && hexSHA(data) != r.SHA256 {
+		if _, data, serr = a.store.Model(it.Model); serr == nil && onnxmodel.SHA256(data) != r.SHA256 {
 			serr = errors.New("the stored copy is another version")
 		}
 		if serr != nil {
@@ -219,8 +219,6 @@ func (a *App) segmenterOf(it session.Item) (*pipeline.Segmenter, error) {
 	a.keepEarlier(r.SHA256, s)
 	return s, nil
 }
-
-func hexSHA(b []byte) string { return onnxmodel.SHA256(b) }
 
 // Stage names, as the page shows them.
 const (

@@ -18,6 +18,7 @@ import (
 
 	"myoseg/core/clinical/record"
 	"myoseg/core/clinical/zscore"
+	"myoseg/core/nn/onnxmodel"
 	"myoseg/core/nn/onnxmodel/onnxtest"
 	"myoseg/core/study/phantom"
 	"myoseg/models"
@@ -46,7 +47,7 @@ func loaded(t *testing.T) (*App, *session.Store) {
 	t.Helper()
 	a, st := newApp(t)
 	data := thresholdNet()
-	if _, err := a.LoadModel(context.Background(), "test-net", hexSHA(data), func(context.Context) ([]byte, error) { return data, nil }); err != nil {
+	if _, err := a.LoadModel(context.Background(), "test-net", onnxmodel.SHA256(data), func(context.Context) ([]byte, error) { return data, nil }); err != nil {
 		t.Fatal(err)
 	}
 	return a, st
@@ -101,7 +102,7 @@ func decodeRecord(t *testing.T, it session.Item) record.Record {
 func TestLoadModel(t *testing.T) {
 	ctx := context.Background()
 	data := thresholdNet()
-	sha := hexSHA(data)
+	sha := onnxmodel.SHA256(data)
 	fetches := 0
 	fetch := func(context.Context) ([]byte, error) { fetches++; return data, nil }
 

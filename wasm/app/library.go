@@ -283,7 +283,7 @@ func (a *App) libBytes(sha string) ([]byte, error) {
 	if err != nil || len(data) == 0 {
 		return nil, errors.New(missingProblem)
 	}
-	if got := hexSHA(data); got != sha {
+	if got := onnxmodel.SHA256(data); got != sha {
 		return nil, fmt.Errorf("its file in this browser's storage is corrupted (SHA-256 %.12s…, want %.12s…)", got, sha)
 	}
 	return data, nil
@@ -349,7 +349,7 @@ func (a *App) LoadStored(ctx context.Context, sha string, fetch Fetcher) (ModelI
 	if err != nil {
 		return ModelInfo{}, fmt.Errorf("%s: %w", name, err)
 	}
-	if got := hexSHA(data); got != sha {
+	if got := onnxmodel.SHA256(data); got != sha {
 		return ModelInfo{}, fmt.Errorf("%s: the copy handed over has SHA-256 %.12s…, want %.12s…", name, got, sha)
 	}
 	return a.use(strings.TrimPrefix(name, "stored model ")+".onnx", data, "library", start)
@@ -376,7 +376,7 @@ func (a *App) ImportAdopted(name, sha string, now time.Time) (StoredModel, error
 	if err != nil {
 		return StoredModel{}, fmt.Errorf("the model adopted earlier, %s: %w", name, err)
 	}
-	if got := hexSHA(data); got != sha {
+	if got := onnxmodel.SHA256(data); got != sha {
 		return StoredModel{}, fmt.Errorf("the model adopted earlier, %s: the stored copy has SHA-256 %.12s…, want %.12s… (replaced since)", name, got, sha)
 	}
 	return a.AddModel(name+".onnx", data, StoredModel{Origin: "migrated"}, nil, now)

@@ -65,7 +65,7 @@ func TestCheckModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Name != "test-net" || e.SHA256 != hexSHA(good) || e.InputH != testH || e.InputW != testW || e.Bytes != len(good) || e.TrainedOn == "" || e.Parent != "" {
+	if e.Name != "test-net" || e.SHA256 != onnxmodel.SHA256(good) || e.InputH != testH || e.InputW != testW || e.Bytes != len(good) || e.TrainedOn == "" || e.Parent != "" {
 		t.Errorf("entry %+v", e)
 	}
 	mutate := func(f func(*onnxtest.Model)) []byte {
@@ -165,7 +165,7 @@ func TestLibrary(t *testing.T) {
 	if _, err := a.AddModel("lookalike.onnx", renamed.Bytes(), StoredModel{}, nil, day); err == nil || !strings.Contains(err.Error(), "another model called test-net is already stored") {
 		t.Errorf("another model of the same name: %v", err)
 	}
-	served := []ModelRef{{Name: "seed", SHA256: strings.Repeat("a", 64)}, {Name: "third-net", SHA256: hexSHA(thirdNet())}}
+	served := []ModelRef{{Name: "seed", SHA256: strings.Repeat("a", 64)}, {Name: "third-net", SHA256: onnxmodel.SHA256(thirdNet())}}
 	if _, err := a.AddModel("copy.onnx", thirdNet(), StoredModel{}, served, day); err == nil || err.Error() != "model: copy.onnx: this is third-net, which the server offers: it is listed already" {
 		t.Errorf("a served model: %v", err)
 	}
@@ -195,7 +195,7 @@ func TestLibrary(t *testing.T) {
 		t.Errorf("deleting the model in use: %v", err)
 	}
 	// A copy handed over must be the model asked for.
-	if _, err := b.LoadStored(ctx, hexSHA(two), fetchOf(one)); err == nil || !strings.Contains(err.Error(), "stored model other-net: the copy handed over has SHA-256") {
+	if _, err := b.LoadStored(ctx, onnxmodel.SHA256(two), fetchOf(one)); err == nil || !strings.Contains(err.Error(), "stored model other-net: the copy handed over has SHA-256") {
 		t.Errorf("wrong copy: %v", err)
 	}
 	if b.info.Name != "test-net" {
@@ -203,7 +203,7 @@ func TestLibrary(t *testing.T) {
 	}
 
 	// Corrupted and missing files: named, and the model in use stays.
-	sha2 := hexSHA(two)
+	sha2 := onnxmodel.SHA256(two)
 	flipped := append([]byte(nil), two...)
 	flipped[len(flipped)-1] ^= 1
 	if err := hackpadfs.WriteFullFile(fsys, libFile(sha2), flipped, 0o644); err != nil {
@@ -258,7 +258,7 @@ func TestSwitchKeepsEachResultsModel(t *testing.T) {
 	ctx := context.Background()
 	a, st, fsys := libApp(t)
 	one, two := thresholdNet(), otherNet()
-	if _, err := a.LoadModel(ctx, "test-net", hexSHA(one), fetchOf(one)); err != nil {
+	if _, err := a.LoadModel(ctx, "test-net", onnxmodel.SHA256(one), fetchOf(one)); err != nil {
 		t.Fatal(err)
 	}
 	img, _ := ellipsePNG(t)
@@ -292,7 +292,7 @@ func TestSwitchKeepsEachResultsModel(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		r := decodeRecord(t, it)
-		if r.Model != "test-net" || r.ModelSHA256 != hexSHA(one) || r.CSAPx != r1.CSAPx || r.Quality != r1.Quality || it.Model != "test-net" {
+		if r.Model != "test-net" || r.ModelSHA256 != onnxmodel.SHA256(one) || r.CSAPx != r1.CSAPx || r.Quality != r1.Quality || it.Model != "test-net" {
 			t.Errorf("%s: remeasured by %s %.12s, CSA %d px, quality %q; made by test-net, %d px, %q", name, r.Model, r.ModelSHA256, r.CSAPx, r.Quality, r1.CSAPx, r1.Quality)
 		}
 	}
@@ -309,11 +309,11 @@ func TestSwitchKeepsEachResultsModel(t *testing.T) {
 	// cache, its results cannot be remeasured, and say why.
 	tb := thirdNet()
 	c := reopen(t, st, fsys)
-	if _, err := c.LoadModel(ctx, "third-net", hexSHA(tb), fetchOf(tb)); err != nil { // replaces the cached test-net
+	if _, err := c.LoadModel(ctx, "third-net", onnxmodel.SHA256(tb), fetchOf(tb)); err != nil { // replaces the cached test-net
 		t.Fatal(err)
 	}
 	_, err = c.Remeasure(ctx, "e1", opts, nil, nil, false)
-	if err == nil || !strings.Contains(err.Error(), "ellipse.png: made by the model test-net (SHA-256 "+hexSHA(one)[:12]+"…), which this browser no longer has") {
+	if err == nil || !strings.Contains(err.Error(), "ellipse.png: made by the model test-net (SHA-256 "+onnxmodel.SHA256(one)[:12]+"…), which this browser no longer has") {
 		t.Errorf("remeasure without its model: %v", err)
 	}
 	// The stored model's results still remeasure with it.
@@ -327,7 +327,7 @@ func TestSwitchKeepsEachResultsModel(t *testing.T) {
 func TestLoadStoredFallsBack(t *testing.T) {
 	ctx := context.Background()
 	one, two := thresholdNet(), otherNet()
-	served := &ModelRequest{Name: "test-net", URL: "models/test-net.onnx", SHA256: hexSHA(one)}
+	served := &ModelRequest{Name: "test-net", URL: "models/test-net.onnx", SHA256: onnxmodel.SHA256(one)}
 	get := func(_ context.Context, url string) ([]byte, error) {
 		if url == served.URL {
 			return one, nil
@@ -335,20 +335,20 @@ func TestLoadStoredFallsBack(t *testing.T) {
 		return nil, errors.New("GET " + url + ": HTTP 404")
 	}
 	a, st, fsys := libApp(t)
-	info, fell, err := a.Load(ctx, ModelRequest{Name: "other-net", SHA256: hexSHA(two), Stored: true, Fallback: served}, get, day)
+	info, fell, err := a.Load(ctx, ModelRequest{Name: "other-net", SHA256: onnxmodel.SHA256(two), Stored: true, Fallback: served}, get, day)
 	if err != nil || info.Name != "test-net" || !strings.Contains(fell, "no stored model has SHA-256") {
 		t.Errorf("gone from the library: %+v, %q, %v", info, fell, err)
 	}
-	if _, _, err := a.Load(ctx, ModelRequest{Name: "other-net", SHA256: hexSHA(two), Stored: true}, get, day); err == nil {
+	if _, _, err := a.Load(ctx, ModelRequest{Name: "other-net", SHA256: onnxmodel.SHA256(two), Stored: true}, get, day); err == nil {
 		t.Error("no fallback: loaded anyway")
 	}
 
 	// The old adopt flow kept the adopted model in the session's /models/.
-	if _, err := a.LoadModel(ctx, "other-net", hexSHA(two), fetchOf(two)); err != nil {
+	if _, err := a.LoadModel(ctx, "other-net", onnxmodel.SHA256(two), fetchOf(two)); err != nil {
 		t.Fatal(err)
 	}
 	b := reopen(t, st, fsys)
-	info, fell, err = b.Load(ctx, ModelRequest{Name: "other-net", SHA256: hexSHA(two), Stored: true, Adopted: true, Fallback: served}, get, day)
+	info, fell, err = b.Load(ctx, ModelRequest{Name: "other-net", SHA256: onnxmodel.SHA256(two), Stored: true, Adopted: true, Fallback: served}, get, day)
 	if err != nil || fell != "" || info.Name != "other-net" || info.Source != "library" {
 		t.Fatalf("adopted earlier: %+v, %q, %v", info, fell, err)
 	}
@@ -357,22 +357,22 @@ func TestLoadStoredFallsBack(t *testing.T) {
 		t.Errorf("migrated: %+v", list)
 	}
 	// Once moved, the same request (a second worker) finds it in the library.
-	if info, _, err := reopen(t, st, fsys).Load(ctx, ModelRequest{Name: "other-net", SHA256: hexSHA(two), Stored: true, Adopted: true}, get, day); err != nil || info.Name != "other-net" {
+	if info, _, err := reopen(t, st, fsys).Load(ctx, ModelRequest{Name: "other-net", SHA256: onnxmodel.SHA256(two), Stored: true, Adopted: true}, get, day); err != nil || info.Name != "other-net" {
 		t.Errorf("second worker: %+v, %v", info, err)
 	}
 	// A worker whose own storage lacks the model (memory only) runs the
 	// copy the page hands over, which must be the model asked for.
 	d, _, _ := libApp(t)
-	if info, _, err := d.Load(ctx, ModelRequest{Name: "other-net", SHA256: hexSHA(two), Stored: true, Bytes: two}, get, day); err != nil || info.Name != "other-net" || info.Source != "library" {
+	if info, _, err := d.Load(ctx, ModelRequest{Name: "other-net", SHA256: onnxmodel.SHA256(two), Stored: true, Bytes: two}, get, day); err != nil || info.Name != "other-net" || info.Source != "library" {
 		t.Errorf("handed over: %+v, %v", info, err)
 	}
-	if _, _, err := d.Load(ctx, ModelRequest{Name: "test-net", SHA256: hexSHA(one), Stored: true, Bytes: two}, get, day); err == nil || !strings.Contains(err.Error(), "the copy handed over has SHA-256") {
+	if _, _, err := d.Load(ctx, ModelRequest{Name: "test-net", SHA256: onnxmodel.SHA256(one), Stored: true, Bytes: two}, get, day); err == nil || !strings.Contains(err.Error(), "the copy handed over has SHA-256") {
 		t.Errorf("the wrong copy handed over: %v", err)
 	}
 	// An adopted model replaced since (the server's model was loaded over
 	// it) cannot be moved: the fallback, with the reason.
 	c, _, _ := libApp(t)
-	info, fell, err = c.Load(ctx, ModelRequest{Name: "gone-net", SHA256: hexSHA(two), Stored: true, Adopted: true, Fallback: served}, get, day)
+	info, fell, err = c.Load(ctx, ModelRequest{Name: "gone-net", SHA256: onnxmodel.SHA256(two), Stored: true, Adopted: true, Fallback: served}, get, day)
 	if err != nil || info.Name != "test-net" || !strings.Contains(fell, "the model adopted earlier, gone-net") {
 		t.Errorf("adopted model gone: %+v, %q, %v", info, fell, err)
 	}

@@ -14,8 +14,6 @@ package check
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
@@ -214,8 +212,7 @@ func modelBytes(st Store, req Request) (string, []byte, error) {
 		name, data = n, d
 	}
 	if req.ModelSHA256 != "" {
-		sum := sha256.Sum256(data)
-		if got := hex.EncodeToString(sum[:]); got != req.ModelSHA256 {
+		if got := onnxmodel.SHA256(data); got != req.ModelSHA256 {
 			if req.Model == nil { // a stored copy of another build of the model: fetch it
 				return "", nil, fmt.Errorf("reference check: %s: the stored copy is another version (SHA-256 %s): %w", name, got, ErrNoModel)
 			}
