@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/andybalholm/brotli"
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
 	"myoseg/e2e/headless"
@@ -90,6 +91,9 @@ func runBrowser(ctx context.Context, cfg config, set *imageSet, res *Results, wo
 		opts := append(headless.Options(cfg.Chromium, profile),
 			// Resolves performance.measureUserAgentSpecificMemory at once instead of at the next GC.
 			chromedp.Flag("enable-blink-features", "ForceEagerMeasureMemory"))
+		if cfg.JSFlags != "" {
+			opts = append(opts, chromedp.Flag("js-flags", cfg.JSFlags))
+		}
 		actx, cancelA := chromedp.NewExecAllocator(ctx, opts...)
 		bctx, cancelB := chromedp.NewContext(actx)
 		if err := chromedp.Do(bctx); err != nil {
@@ -110,31 +114,33 @@ func runBrowser(ctx context.Context, cfg config, set *imageSet, res *Results, wo
 	if v, err := exec.Command(cfg.Chromium, "--version").Output(); err == nil {
 		res.Machine.Chromium = strings.TrimSpace(string(v))
 	}
-	br := &Browser{Chromium: res.Machine.Chromium}
+	br := &Browser{Chromium: res.Machine.Chromium, JSFlags: cfg.JSFlags}
 	res.Browser = br
 
-	pageIn := func(bctx context.Context, query string, timeout time.Duration, out any) error {
+	pageIn := func(bctx context.Context, path string, timeout time.Duration, out any) error {
 		tctx, cancel := chromedp.NewContext(bctx) // a new tab, same profile (shared HTTP cache)
 		defer cancel()
 		tctx, cancelT := context.WithTimeout(tctx, timeout)
 		defer cancelT()
-		err := chromedp.Do(tctx, chromedp.Navigate(base+"index.html?"+query),
+		// path "?…" is index.html, reached as "/": the file server
+		// redirects "/index.html" there.
+		err := chromedp.Do(tctx, chromedp.Navigate(base+path),
 			chromedp.Poll[chromedp.Void](`window.benchResult || window.benchError`,
 				chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(timeout)))
 		if err != nil {
-			return fmt.Errorf("%s: %w", query, err)
+			return fmt.Errorf("%s: %w", path, err)
 		}
 		res, err := chromedp.Run(tctx, chromedp.Evaluate[string](`window.benchResult || ""`))
 		if err != nil {
-			return fmt.Errorf("%s: %w", query, err)
+			return fmt.Errorf("%s: %w", path, err)
 		}
 		perr, _ := chromedp.Run(tctx, chromedp.Evaluate[string](`window.benchError || ""`))
 		if perr != "" {
-			return fmt.Errorf("%s: page: %s", query, perr)
+			return fmt.Errorf("%s: page: %s", path, perr)
 		}
 		return json.Unmarshal([]byte(res), out)
 	}
-	page := func(query string, timeout time.Duration, out any) error { return pageIn(bctx, query, timeout, out) }
+	page := func(query string, timeout time.Duration, out any) error { return pageIn(bctx, "?"+query, timeout, out) }
 
 	type firstRes struct {
 		FirstMs, SecondMs, LoadMs, MemMB, WasmMB float64
@@ -146,6 +152,7 @@ func runBrowser(ctx context.Context, cfg config, set *imageSet, res *Results, wo
 	firsts := map[string][2]firstRes{}
 	if cfg.phase("first") {
 		runs := map[string][2][]firstRes{}
+		var blanks []float64
 		for rep := 0; rep < cfg.Startups; rep++ {
 			fctx, closeF, err := newBrowser()
 			if err != nil {
@@ -154,18 +161,27 @@ func runBrowser(ctx context.Context, cfg config, set *imageSet, res *Results, wo
 			for _, eng := range []string{"ours", "ort"} {
 				log.Printf("browser: first result %d of %d, %s, cold then cached", rep+1, cfg.Startups, eng)
 				var cold, cached firstRes
-				if err := pageIn(fctx, "phase=first&engine="+eng, 2*time.Minute, &cold); err != nil {
+				if err := pageIn(fctx, "?phase=first&engine="+eng, 2*time.Minute, &cold); err != nil {
 					closeF()
 					return err
 				}
-				if err := pageIn(fctx, "phase=first&engine="+eng, 2*time.Minute, &cached); err != nil {
+				if err := pageIn(fctx, "?phase=first&engine="+eng, 2*time.Minute, &cached); err != nil {
 					closeF()
 					return err
 				}
 				r := runs[eng]
 				r[0], r[1] = append(r[0], cold), append(r[1], cached)
 				runs[eng] = r
+				if eng == "ours" {
+					br.WasmCodeCache = append(br.WasmCodeCache, wasmCodeCache(fctx))
+				}
 			}
+			var blank firstRes
+			if err := pageIn(fctx, "blank.html", time.Minute, &blank); err != nil {
+				closeF()
+				return err
+			}
+			blanks = append(blanks, blank.FirstMs)
 			closeF()
 		}
 		for _, eng := range []string{"ours", "ort"} {
@@ -183,6 +199,7 @@ func runBrowser(ctx context.Context, cfg config, set *imageSet, res *Results, wo
 			}
 			firsts[eng] = med
 		}
+		br.BlankPageMs = blanks
 	}
 
 	type pairRes struct {
@@ -320,4 +337,28 @@ func sizes(path string) (SizeRow, error) {
 	bw.Write(b)
 	bw.Close()
 	return SizeRow{Raw: len(b), Gzip: gz.Len(), Brotli: br.Len()}, nil
+}
+
+// wasmCodeCache reads what Chromium's compiled-code cache did with wasm in
+// this browser so far (its SiteIsolatedCodeCache.WASM.Behaviour histogram:
+// 0 hit, 1 miss, 3 update, 4 create): a cached start can skip compiling
+// only if an earlier visit wrote an entry.
+func wasmCodeCache(bctx context.Context) CodeCacheUse {
+	var u CodeCacheUse
+	r, err := chromedp.CallBrowser(bctx, browser.GetHistogram, browser.GetHistogramParams{Name: "SiteIsolatedCodeCache.WASM.Behaviour"})
+	if err != nil || r.Histogram == nil {
+		// Chromium creates the histogram at its first sample.
+		return u
+	}
+	for _, b := range r.Histogram.Buckets {
+		switch b.Low {
+		case 0:
+			u.Hits += int(b.Count)
+		case 1:
+			u.Misses += int(b.Count)
+		case 3, 4:
+			u.Writes += int(b.Count)
+		}
+	}
+	return u
 }

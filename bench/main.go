@@ -38,6 +38,7 @@ func main() {
 	flag.BoolVar(&cfg.Gorgonnx, "gorgonnx", true, "also time the gorgonnx engine (slow: fewer runs)")
 	flag.BoolVar(&cfg.WasmSIMD, "wasm-simd", true, "time our SIMD128 wasm in the browser (false: the scalar build)")
 	flag.StringVar(&cfg.Chromium, "chromium", "/usr/bin/chromium", "Chromium binary")
+	flag.StringVar(&cfg.JSFlags, "js-flags", "", "V8 flags for Chromium, for experiments (e.g. --wasm-caching-hard-threshold=20000 makes it write its wasm code cache at once); the report names them")
 	flag.IntVar(&cfg.Startups, "startups", 3, "start-up repetitions, each in a fresh browser (the report takes the median)")
 	flag.StringVar(&cfg.Phases, "phases", "first,pair,many", "browser phases to run: first (start-up), pair (one image, alternating), many (throughput)")
 	flag.StringVar(&cfg.Python, "python", "/usr/bin/python3", "Python with torch (skipped when it cannot import torch)")
@@ -56,6 +57,7 @@ type config struct {
 	SkipNative, SkipBrowser bool
 	Gorgonnx, WasmSIMD      bool
 	Chromium, Python        string
+	JSFlags                 string
 	Phases                  string
 }
 

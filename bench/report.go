@@ -42,12 +42,27 @@ type NativeRow struct {
 
 type Browser struct {
 	Chromium            string       `json:"chromium"`
+	JSFlags             string       `json:"js_flags,omitempty"` // -js-flags: an experiment, not a browser as users run it
 	CrossOriginIsolated bool         `json:"cross_origin_isolated"`
 	HardwareConcurrency int          `json:"hardware_concurrency"`
 	Rows                []BrowserRow `json:"single_image"`
 	Many                []ManyRow    `json:"many_images"`
 	Startup             []StartupRow `json:"startup"`
-	Sizes               []SizeRow    `json:"download_sizes"`
+	// WasmCodeCache: per start-up repetition, what Chromium's code cache
+	// did with our wasm over its cold and cached visits.
+	WasmCodeCache []CodeCacheUse `json:"wasm_code_cache"`
+	// BlankPageMs: per repetition, when a page with nothing to load runs
+	// its first script (bench/web/blank.html): the floor under start-up.
+	BlankPageMs []float64 `json:"blank_page_ms"`
+	Sizes       []SizeRow `json:"download_sizes"`
+}
+
+// CodeCacheUse counts Chromium's compiled-code cache lookups for wasm
+// that hit or missed, and the entries it wrote.
+type CodeCacheUse struct {
+	Hits   int `json:"hits"`
+	Misses int `json:"misses"`
+	Writes int `json:"writes"`
 }
 
 // StartupRow is one first-result page: when each start-up step ended, in
@@ -127,7 +142,8 @@ func targets(r *Results) []Target {
 			break
 		}
 	}
-	if b := r.Browser; b != nil {
+	// A browser run with -js-flags is an experiment: it meets no target.
+	if b := r.Browser; b != nil && b.JSFlags == "" {
 		var ours, ort1 *BrowserRow
 		for i := range b.Rows {
 			switch {
@@ -207,6 +223,9 @@ func markdown(r *Results) string {
 	}
 	if br := r.Browser; br != nil {
 		p("## Browser (%s, headless; crossOriginIsolated=%v, hardwareConcurrency=%d)\n\n", br.Chromium, br.CrossOriginIsolated, br.HardwareConcurrency)
+		if br.JSFlags != "" {
+			p("**An experiment: Chromium ran with `--js-flags=%s`, not as users run it.**\n\n", br.JSFlags)
+		}
 		p("| engine | threads | runs | median ms | p90 ms | GFLOP/s | ours/this | load ms | first result cold ms | cached ms | peak MB | max |Δ| vs ours |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, x := range br.Rows {
 			p("| %s | %d | %d | %.1f | %.1f | %.2f | %.2f | %.0f | %.0f | %.0f | %.0f | %.1e |\n", x.Engine, x.Threads, x.Runs, x.MedianMs, x.P90Ms, x.GFLOPs, x.OursOverThis, x.LoadMs, x.FirstColdMs, x.FirstCachedMs, x.PeakMemMB, x.MaxAbsDiff)
@@ -242,6 +261,20 @@ func markdown(r *Results) string {
 					all = append(all, fmt.Sprintf("%.0f", v))
 				}
 				p(" %.0f | %s |\n", u.SecondMs, strings.Join(all, ", "))
+			}
+			if len(br.BlankPageMs) > 0 {
+				var all []string
+				for _, v := range br.BlankPageMs {
+					all = append(all, fmt.Sprintf("%.0f", v))
+				}
+				p("\nA blank page (bench/web/blank.html, same server and headers, a fresh tab in the same browsers) runs its first script at: %s ms.\n", strings.Join(all, ", "))
+			}
+			if len(br.WasmCodeCache) > 0 {
+				var rs []string
+				for _, u := range br.WasmCodeCache {
+					rs = append(rs, fmt.Sprintf("%d hits, %d misses, %d written", u.Hits, u.Misses, u.Writes))
+				}
+				p("\nChromium's compiled-code cache for our wasm over each repetition's two visits: %s.\n", strings.Join(rs, "; "))
 			}
 		}
 		if len(br.Sizes) > 0 {
