@@ -1,4 +1,4 @@
-//go:build !(goexperiment.simd && wasm && go1.27)
+//go:build !(goexperiment.simd && (wasm || amd64) && go1.27)
 
 package executor
 

@@ -356,3 +356,29 @@ func FuzzCompile(f *testing.F) {
 		}
 	})
 }
+
+// TestDeint holds the build's deint (AVX-512 permutes, WebAssembly, or
+// the scalar loop itself) to deintRows on widths that do and do not fill
+// its vectors, each left padding, and rows left dirty by a previous layer.
+func TestDeint(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, w := range []int{5, 30, 63, 64, 65, 128, 200, 256, 511, 512} {
+		for pl := 0; pl <= 2; pl++ {
+			wi := &winograd{wp: 4 * ((w+pl+3)/4 + 1)}
+			plan := wi.deintPlan(&convStep{pl: pl, w: w})
+			const rows = 3
+			src := rnd(r, rows*w)
+			want, got := rnd(r, rows*wi.wp), make([]float32, rows*wi.wp)
+			for i := range got {
+				got[i] = float32(math.NaN())
+			}
+			deintRows(want, src, wi.wp, w, &plan)
+			deint(got, src, wi.wp, w, &plan)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("w=%d pl=%d: value %d (row %d, column %d) is %v, deintRows gives %v", w, pl, i, i/wi.wp, i%wi.wp, got[i], want[i])
+				}
+			}
+		}
+	}
+}
