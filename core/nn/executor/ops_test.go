@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -379,6 +380,27 @@ func TestDeint(t *testing.T) {
 					t.Fatalf("w=%d pl=%d: value %d (row %d, column %d) is %v, deintRows gives %v", w, pl, i, i/wi.wp, i%wi.wp, got[i], want[i])
 				}
 			}
+		}
+	}
+}
+
+// BenchmarkDeint: the build's deint against the strided copy, on one band
+// of 6 rows as pad4 fills it (3×3 convolution, padding 1).
+func BenchmarkDeint(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, w := range []int{32, 64, 256} {
+		wi := &winograd{wp: 4 * ((w+1+3)/4 + 1)}
+		plan := wi.deintPlan(&convStep{pl: 1, w: w})
+		src, dst := rnd(r, 6*w), make([]float32, 6*wi.wp)
+		for _, f := range []struct {
+			name string
+			fn   func(dst, src []float32, wp, w int, plan *[12]int)
+		}{{"deint", deint}, {"deintRows", deintRows}} {
+			b.Run(fmt.Sprintf("%s/w=%d", f.name, w), func(b *testing.B) {
+				for b.Loop() {
+					f.fn(dst, src, wi.wp, w, &plan)
+				}
+			})
 		}
 	}
 }
