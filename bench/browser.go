@@ -173,7 +173,11 @@ func runBrowser(ctx context.Context, cfg config, set *imageSet, res *Results, wo
 				r[0], r[1] = append(r[0], cold), append(r[1], cached)
 				runs[eng] = r
 				if eng == "ours" {
-					br.WasmCodeCache = append(br.WasmCodeCache, wasmCodeCache(fctx))
+					if u, err := wasmCodeCache(fctx); err != nil {
+						log.Printf("browser: Chromium's code-cache counts not read: %v", err)
+					} else {
+						br.WasmCodeCache = append(br.WasmCodeCache, u)
+					}
 				}
 			}
 			var blank firstRes
@@ -343,12 +347,14 @@ func sizes(path string) (SizeRow, error) {
 // this browser so far (its SiteIsolatedCodeCache.WASM.Behaviour histogram:
 // 0 hit, 1 miss, 3 update, 4 create): a cached start can skip compiling
 // only if an earlier visit wrote an entry.
-func wasmCodeCache(bctx context.Context) CodeCacheUse {
+func wasmCodeCache(bctx context.Context) (CodeCacheUse, error) {
 	var u CodeCacheUse
 	r, err := chromedp.CallBrowser(bctx, browser.GetHistogram, browser.GetHistogramParams{Name: "SiteIsolatedCodeCache.WASM.Behaviour"})
-	if err != nil || r.Histogram == nil {
-		// Chromium creates the histogram at its first sample.
-		return u
+	if err != nil {
+		return u, err
+	}
+	if r.Histogram == nil {
+		return u, fmt.Errorf("no SiteIsolatedCodeCache.WASM.Behaviour histogram")
 	}
 	for _, b := range r.Histogram.Buckets {
 		switch b.Low {
@@ -360,5 +366,5 @@ func wasmCodeCache(bctx context.Context) CodeCacheUse {
 			u.Writes += int(b.Count)
 		}
 	}
-	return u
+	return u, nil
 }
