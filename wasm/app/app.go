@@ -107,8 +107,16 @@ func (a *App) LoadModel(ctx context.Context, name, sha string, fetch Fetcher) (M
 	t0 := time.Now()
 	stored, data, err := a.store.Model(name)
 	lap("read", t0)
-	if err == nil && sha != "" && onnxmodel.SHA256(data) != sha {
-		err = fmt.Errorf("stored copy of %s is outdated", name) // same name, new weights: fetch again
+	var m *onnxmodel.Model
+	if err == nil {
+		t0 = time.Now()
+		m, err = parseExpected(stored+".onnx", data, sha)
+		if errors.As(err, new(*onnxmodel.MismatchError)) {
+			err = fmt.Errorf("stored copy of %s is outdated", name) // same name, new weights: fetch again
+		} else if err != nil {
+			return ModelInfo{}, err // the model in use keeps its own figures
+		}
+		lap("compile", t0)
 	}
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) && name == "" {
@@ -122,30 +130,44 @@ func (a *App) LoadModel(ctx context.Context, name, sha string, fetch Fetcher) (M
 			return ModelInfo{}, fmt.Errorf("model %s: download: %w", name, err)
 		}
 		lap("fetch", t0)
-		if sha != "" && onnxmodel.SHA256(data) != sha {
-			return ModelInfo{}, fmt.Errorf("model %s: download is corrupt (SHA-256 %s, want %s)", name, onnxmodel.SHA256(data), sha)
+		t0 = time.Now()
+		m, err = parseExpected(name+".onnx", data, sha)
+		if mm := (*onnxmodel.MismatchError)(nil); errors.As(err, &mm) {
+			return ModelInfo{}, fmt.Errorf("model %s: download is corrupt (SHA-256 %s, want %s)", name, mm.Got, mm.Want)
+		} else if err != nil {
+			return ModelInfo{}, err
 		}
+		lap("compile", t0)
 		t0 = time.Now()
 		if err := a.store.SaveModel(name, data); err != nil {
 			return ModelInfo{}, err
 		}
 		lap("save", t0)
-		stored, source = name, "network"
+		source = "network"
 	}
 	t0 = time.Now()
-	if _, err := a.use(stored+".onnx", data, source, start); err != nil {
+	if _, err := a.use(m, source, start); err != nil {
 		return ModelInfo{}, err // the model in use keeps its own figures
 	}
-	lap("compile", t0)
+	steps["compile"] += time.Since(t0).Milliseconds()
 	a.info.LoadSteps = steps
 	return a.info, nil
 }
 
-// use makes the model in data the one that segments new images; on any
+// parseExpected parses a model file that must have the SHA-256 sha, when
+// one is given (a model index names it), hashing the file once.
+func parseExpected(file string, data []byte, sha string) (*onnxmodel.Model, error) {
+	if sha == "" {
+		return onnxmodel.Parse(file, data)
+	}
+	return onnxmodel.ParseSHA256(file, data, sha)
+}
+
+// use makes the model m the one that segments new images; on any
 // error the current one stays. The current one is kept among the earlier
 // models: the results it made are remeasured with it.
-func (a *App) use(file string, data []byte, source string, start time.Time) (ModelInfo, error) {
-	s, err := segmenter(file, data)
+func (a *App) use(m *onnxmodel.Model, source string, start time.Time) (ModelInfo, error) {
+	s, err := segmenter(m)
 	if err != nil {
 		return ModelInfo{}, err
 	}
@@ -158,15 +180,11 @@ func (a *App) use(file string, data []byte, source string, start time.Time) (Mod
 	a.seg = s
 	a.info = ModelInfo{Name: i.Name, TrainedOn: i.TrainedOn, Warning: i.Warning, Card: i.Card,
 		InputH: i.InputH, InputW: i.InputW, SHA256: i.SHA256, Params: i.Params, MACs: i.MACs,
-		Bytes: len(data), Source: source, LoadMs: time.Since(start).Milliseconds(), ResearchOnly: pipeline.ResearchOnly(i)}
+		Bytes: m.Info.Bytes, Source: source, LoadMs: time.Since(start).Milliseconds(), ResearchOnly: pipeline.ResearchOnly(i)}
 	return a.info, nil
 }
 
-func segmenter(file string, data []byte) (*pipeline.Segmenter, error) {
-	m, err := onnxmodel.Parse(file, data)
-	if err != nil {
-		return nil, err
-	}
+func segmenter(m *onnxmodel.Model) (*pipeline.Segmenter, error) {
 	eng, err := open.Engine(open.Fast, m, 1) // one runner: a worker has one thread
 	if err != nil {
 		return nil, err
@@ -212,7 +230,11 @@ func (a *App) segmenterOf(it session.Item) (*pipeline.Segmenter, error) {
 			return nil, fmt.Errorf("%s: made by the model %s (SHA-256 %.12s…), which this browser no longer has: switch to it again (or add its .onnx) to change this result", it.Name, it.Model, r.SHA256)
 		}
 	}
-	s, err := segmenter(it.Model+".onnx", data)
+	m, err := onnxmodel.Parse(it.Model+".onnx", data)
+	if err != nil {
+		return nil, err
+	}
+	s, err := segmenter(m)
 	if err != nil {
 		return nil, err
 	}

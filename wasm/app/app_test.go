@@ -11,6 +11,7 @@ import (
 	"hash/crc32"
 	"image"
 	"image/png"
+	"io/fs"
 	"math"
 	"strings"
 	"testing"
@@ -137,6 +138,15 @@ func TestLoadModel(t *testing.T) {
 	failing := func(context.Context) ([]byte, error) { return nil, errors.New("offline") }
 	if _, err := empty.LoadModel(ctx, "test-net", sha, failing); err == nil || !strings.Contains(err.Error(), "offline") {
 		t.Errorf("failed download: %v", err)
+	}
+	// A download that is no model (no index hash to check it against) is
+	// refused before it is stored.
+	junk := func(context.Context) ([]byte, error) { return []byte("<html>proxy error</html>"), nil }
+	if _, err := empty.LoadModel(ctx, "test-net", "", junk); err == nil || !strings.Contains(err.Error(), "not an ONNX model") {
+		t.Errorf("junk download: %v", err)
+	}
+	if _, _, err := empty.store.Model("test-net"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the junk download was stored: %v", err)
 	}
 }
 

@@ -335,7 +335,11 @@ func (a *App) LoadStored(ctx context.Context, sha string, fetch Fetcher) (ModelI
 		if err != nil {
 			return ModelInfo{}, err
 		}
-		return a.use(e.Name+".onnx", data, "library", start)
+		m, err := onnxmodel.Parse(e.Name+".onnx", data)
+		if err != nil {
+			return ModelInfo{}, err
+		}
+		return a.use(m, "library", start)
 	}
 	name := fmt.Sprintf("stored model %.12s…", sha)
 	if list, err := a.readIndex(); err == nil {
@@ -349,10 +353,13 @@ func (a *App) LoadStored(ctx context.Context, sha string, fetch Fetcher) (ModelI
 	if err != nil {
 		return ModelInfo{}, fmt.Errorf("%s: %w", name, err)
 	}
-	if got := onnxmodel.SHA256(data); got != sha {
-		return ModelInfo{}, fmt.Errorf("%s: the copy handed over has SHA-256 %.12s…, want %.12s…", name, got, sha)
+	m, err := onnxmodel.ParseSHA256(strings.TrimPrefix(name, "stored model ")+".onnx", data, sha)
+	if mm := (*onnxmodel.MismatchError)(nil); errors.As(err, &mm) {
+		return ModelInfo{}, fmt.Errorf("%s: the copy handed over has SHA-256 %.12s…, want %.12s…", name, mm.Got, sha)
+	} else if err != nil {
+		return ModelInfo{}, err
 	}
-	return a.use(strings.TrimPrefix(name, "stored model ")+".onnx", data, "library", start)
+	return a.use(m, "library", start)
 }
 
 // ImportAdopted moves a model adopted before the library existed (kept

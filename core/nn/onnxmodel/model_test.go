@@ -3,6 +3,7 @@ package onnxmodel
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"testing"
 
@@ -166,5 +167,26 @@ func TestSHA256(t *testing.T) {
 		if got := SHA256(b); got != hex.EncodeToString(want[:]) {
 			t.Errorf("%d bytes: %s, want %x", n, got, want)
 		}
+	}
+}
+
+// TestParseSHA256: the expected file parses to the same model as Parse;
+// another one (or a corrupted copy) is refused with both hashes, before
+// it is read.
+func TestParseSHA256(t *testing.T) {
+	data := tiny().Bytes()
+	want, err := Parse("tiny.onnx", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ParseSHA256("tiny.onnx", data, want.Info.SHA256)
+	if err != nil || m.Info != want.Info {
+		t.Fatalf("ParseSHA256: %+v, %v; Parse gives %+v", m, err, want.Info)
+	}
+	bad := append([]byte("not a model"), data...)
+	_, err = ParseSHA256("tiny.onnx", bad, want.Info.SHA256)
+	var mm *MismatchError
+	if !errors.As(err, &mm) || mm.Got != SHA256(bad) || mm.Want != want.Info.SHA256 {
+		t.Errorf("another file: %v", err)
 	}
 }
